@@ -1,0 +1,39 @@
+# Curbside: every target creates .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+Q ?= What is the management of neutropenia caused by Anastrazole (Aromatase Inhibitor)?
+AUDIENCE ?= physician
+FORMAT ?= markdown
+
+.PHONY: setup ask eval test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+ask: $(STAMP)
+	$(BIN)/curbside ask "$(Q)" --audience $(AUDIENCE) --format $(FORMAT)
+
+eval: $(STAMP)
+	$(BIN)/curbside eval ../shared/eval/questions.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_answer.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

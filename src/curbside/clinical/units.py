@@ -1,0 +1,92 @@
+"""Unit normalisation for neutrophil counts and body temperature.
+
+Counts are kept in cells/µL (= cells/mm³). 10^9/L, 10^3/µL, G/L and K/µL are the same quantity
+scaled by 1,000. Temperatures are kept in °C.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Plausibility limits: values outside are refused rather than guessed at.
+MAX_ANC_PER_UL = 200_000.0
+MIN_TEMP_C, MAX_TEMP_C = 25.0, 45.0
+
+
+class UnitError(ValueError):
+    """A value whose unit is unknown or whose size is impossible."""
+
+
+_PER_UL = {"cells/ul", "/ul", "/mm3", "cells/mm3", "per ul", "per mm3", "/cumm", "cells/cumm"}
+_THOUSANDS_PER_UL = {
+    "x10^9/l",
+    "10^9/l",
+    "g/l",
+    "x10^3/ul",
+    "10^3/ul",
+    "k/ul",
+    "x10^3/mm3",
+    "10^3/mm3",
+}
+
+
+def canonical_count_unit(unit: str) -> str:
+    """Reduce the many spellings of a count unit to one of a few keys."""
+    u = unit.strip().lower()
+    u = u.replace("µ", "u").replace("μ", "u").replace("mcl", "ul").replace("microliter", "ul")
+    u = u.replace("microlitre", "ul").replace("³", "3").replace("⁹", "9").replace("×", "x")
+    u = u.replace("**", "^").replace("*", "x")
+    u = re.sub(r"\s+", "", u)
+    u = re.sub(r"^x?10e", "x10^", u)
+    u = re.sub(r"^x?10(?=[93]/)", "x10^", u)
+    u = u.replace("cells/l", "/l").replace("cell/", "cells/")
+    if u.startswith("per"):
+        u = "per " + u[3:]
+    if u.startswith("10^"):
+        u = "x" + u
+    return u
+
+
+def count_to_per_ul(value: float, unit: str) -> float:
+    """Convert a neutrophil (or white cell) count to cells/µL."""
+    key = canonical_count_unit(unit)
+    if key in _PER_UL:
+        per_ul = value
+    elif key in _THOUSANDS_PER_UL:
+        per_ul = value * 1000.0
+    else:
+        raise UnitError(f"unknown count unit '{unit}': use cells/µL, /mm³, ×10^9/L or ×10^3/µL")
+    if per_ul < 0 or per_ul > MAX_ANC_PER_UL or value != value:
+        raise UnitError(f"a count of {value:g} {unit} is not possible")
+    return per_ul
+
+
+def fahrenheit_to_celsius(value: float) -> float:
+    return (value - 32.0) * 5.0 / 9.0
+
+
+def celsius_to_fahrenheit(value: float) -> float:
+    return value * 9.0 / 5.0 + 32.0
+
+
+def temperature_to_c(value: float, unit: str) -> float:
+    """Convert a body temperature to °C, refusing impossible values."""
+    key = unit.strip().lower().replace("°", "").replace("degrees", "").replace("degree", "").strip()
+    if key in {"c", "celsius", "centigrade"}:
+        celsius = value
+    elif key in {"f", "fahrenheit"}:
+        celsius = fahrenheit_to_celsius(value)
+    else:
+        raise UnitError(f"unknown temperature unit '{unit}': use °C or °F")
+    if not MIN_TEMP_C <= celsius <= MAX_TEMP_C:
+        raise UnitError(f"a body temperature of {value:g} {unit} is not possible")
+    return round(celsius, 2)
+
+
+def infer_temperature_unit(value: float) -> str | None:
+    """The unit a bare body temperature must be in, or None when it could be either or neither."""
+    if MIN_TEMP_C <= value <= MAX_TEMP_C:
+        return "C"
+    if celsius_to_fahrenheit(MIN_TEMP_C) <= value <= celsius_to_fahrenheit(MAX_TEMP_C):
+        return "F"
+    return None

@@ -1,0 +1,183 @@
+"""Stage 4, compose: order the chosen statements into sections, word them, number citations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from curbside.compose.wording import (
+    disclaimer,
+    section_order,
+    section_title,
+    subject,
+    topic_title,
+    words_for,
+)
+from curbside.knowledge.base import KnowledgeBase
+from curbside.knowledge.schema import Citation
+from curbside.models import (
+    Article,
+    ArticleStatement,
+    CitedText,
+    Query,
+    Reference,
+    ReviewStatus,
+    Section,
+)
+from curbside.reason import Reasoning, Selected
+
+# Until an article has been through the editorial workflow it is a draft, and says so.
+NEW_ARTICLE_STATUS: ReviewStatus = "draft"
+
+
+class CitationNumberer:
+    """Numbers (source, locator) pairs in order of first use and builds the reference list."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.numbers: dict[tuple[str, str], int] = {}
+
+    def cite(self, citations: list[Citation]) -> list[int]:
+        out: list[int] = []
+        for citation in citations:
+            key = (citation.source, citation.locator)
+            n = self.numbers.setdefault(key, len(self.numbers) + 1)
+            if n not in out:
+                out.append(n)
+        return out
+
+    def references(self) -> list[Reference]:
+        refs: list[Reference] = []
+        for (source_id, locator), n in self.numbers.items():
+            source = self.kb.sources[source_id]
+            refs.append(
+                Reference(
+                    n=n,
+                    source_id=source_id,
+                    title=source.title,
+                    publisher=source.publisher,
+                    year=source.year,
+                    locator=locator,
+                    kind=source.kind,
+                    authors=source.authors,
+                    citation=source.citation,
+                    url=source.url,
+                    doi=source.doi,
+                    pmid=source.pmid,
+                    set_id=source.set_id,
+                )
+            )
+        return sorted(refs, key=lambda r: r.n)
+
+
+_FOLLOW_UP_CLINICIAN = {
+    "fever": "What if the patient develops a fever?",
+    "hold": "How long should {drug} be held?",
+    "resume": "When can {drug} be restarted?",
+    "monitoring": "How often should blood counts be checked on {drug}?",
+    "alternatives": "What are the alternatives to {drug}?",
+    "growth-factor": "Is G-CSF indicated for this patient?",
+    "grading": "How is neutropenia graded in CTCAE v5.0?",
+    "prophylaxis": "Which neutropenic patients need antimicrobial prophylaxis?",
+}
+_FOLLOW_UP_PATIENT = {
+    "fever": "What should I do if I get a fever?",
+    "hold": "Should I stop taking {drug}?",
+    "resume": "When can I start {drug} again?",
+    "monitoring": "How often will my blood be checked on {drug}?",
+    "alternatives": "Are there other medicines instead of {drug}?",
+    "growth-factor": "Do I need an injection to raise my white cells?",
+    "grading": "How serious is my low count?",
+    "prophylaxis": "Do I need medicine to prevent infection?",
+}
+
+
+def follow_up_questions(kinds: list[str], query: Query, kb: KnowledgeBase) -> list[str]:
+    templates = _FOLLOW_UP_PATIENT if query.audience == "patient" else _FOLLOW_UP_CLINICIAN
+    drug = subject(query, kb) or "the drug"
+    return [templates[kind].format(drug=drug) for kind in kinds]
+
+
+def compose(query: Query, reasoning: Reasoning, kb: KnowledgeBase, today: date) -> Article:
+    """Build the article of the answer contract from what the reason stage chose."""
+    if reasoning.out_of_scope or reasoning.bottom_line is None:
+        return _no_coverage(query, reasoning, today)
+    numberer = CitationNumberer(kb)
+    bottom = reasoning.bottom_line.statement
+    bottom_line = CitedText(
+        text=words_for(bottom.text, query.audience), citations=numberer.cite(bottom.cite)
+    )
+    drug_names = [kb.drugs[d].name for d in query.drugs]
+    by_section: dict[str, list[Selected]] = {}
+    for selected in reasoning.statements:
+        by_section.setdefault(selected.statement.section, []).append(selected)
+    sections: list[Section] = []
+    for key in section_order(query):
+        chosen = by_section.get(key)
+        if not chosen:
+            continue
+        statements = [
+            ArticleStatement(
+                id=s.statement.id,
+                text=words_for(s.statement.text, query.audience),
+                citations=numberer.cite(s.statement.cite),
+                urgent=s.urgent,
+                scope=s.scope,
+            )
+            for s in chosen
+        ]
+        sections.append(
+            Section(key=key, title=section_title(key, query, drug_names), statements=statements)
+        )
+    used = [bottom.id, *(s.statement.id for s in reasoning.statements)]
+    last_updated = max(kb.statement_updated[i] for i in used)
+    return Article(
+        question=query.text,
+        audience=query.audience,
+        coverage="curated",
+        title=topic_title(query, kb),
+        bottom_line=bottom_line,
+        sections=sections,
+        references=numberer.references(),
+        patient=reasoning.patient,
+        follow_ups=follow_up_questions(reasoning.follow_ups, query, kb),
+        status=NEW_ARTICLE_STATUS,
+        last_updated=last_updated,
+        disclaimer=disclaimer(query.audience),
+        notes=_notes(query),
+    )
+
+
+def _notes(query: Query) -> list[str]:
+    notes = list(query.warnings)
+    if query.unknown_drugs:
+        names = ", ".join(query.unknown_drugs)
+        notes.append(
+            f"Curbside holds no reviewed guidance on {names}; nothing here is specific to it."
+        )
+    return notes
+
+
+def _no_coverage(query: Query, reasoning: Reasoning, today: date) -> Article:
+    why = reasoning.out_of_scope or "no reviewed statement answers this question"
+    if query.audience == "patient":
+        text = f"Curbside cannot answer this: {why}. Please ask your doctor, nurse or pharmacist."
+    else:
+        text = (
+            f"Curbside cannot answer this question: {why}. It gives no recommendation here; "
+            "consult the full prescribing information, local guidance or a specialist."
+        )
+    return Article(
+        question=query.text,
+        audience=query.audience,
+        coverage="none",
+        title="Outside Curbside's reviewed knowledge",
+        bottom_line=CitedText(text=text, citations=[]),
+        sections=[],
+        references=[],
+        patient=reasoning.patient,
+        follow_ups=[],
+        status=NEW_ARTICLE_STATUS,
+        last_updated=today,
+        disclaimer=disclaimer(query.audience),
+        notes=_notes(query),
+    )

@@ -1,0 +1,110 @@
+"""Render an article as Markdown (terminal), JSON (the contract) or HTML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from curbside.models import Article, Reference
+
+Format = Literal["markdown", "json", "html"]
+FORMATS: tuple[Format, ...] = ("markdown", "json", "html")
+
+STATUS_LABELS = {
+    "draft": "Draft: not yet reviewed by the medical advisory board",
+    "submitted": "Submitted for review",
+    "under_review": "Under review",
+    "approved": "Approved by the medical advisory board",
+    "changes_requested": "Changes requested by a reviewer",
+    "retracted": "Retracted",
+}
+
+
+def marks(citations: list[int]) -> str:
+    return f" [{', '.join(str(n) for n in citations)}]" if citations else ""
+
+
+def reference_line(ref: Reference) -> str:
+    """One bibliographic entry: authors, title, publisher or journal, year, locator, identifiers."""
+    parts = [f"{ref.authors} " if ref.authors else ""]
+    parts.append(f"{ref.title}. ")
+    parts.append(f"{ref.citation}. " if ref.citation else f"{ref.publisher}; {ref.year}. ")
+    parts.append(f"{ref.locator}.")
+    ids = []
+    if ref.doi:
+        ids.append(f"doi:{ref.doi}")
+    if ref.pmid:
+        ids.append(f"PMID {ref.pmid}")
+    if ref.set_id:
+        ids.append(f"DailyMed set id {ref.set_id}")
+    if ref.url and not (ref.set_id and "dailymed" in ref.url):
+        ids.append(ref.url)
+    if ids:
+        parts.append(" " + "; ".join(ids) + ".")
+    return "".join(parts)
+
+
+def to_markdown(article: Article) -> str:
+    lines = [f"# {article.title}", "", f"**Question:** {article.question}", ""]
+    lines += [f"**Bottom line:** {article.bottom_line.text}{marks(article.bottom_line.citations)}"]
+    for section in article.sections:
+        lines += ["", f"## {section.title}", ""]
+        for statement in section.statements:
+            flag = "**URGENT:** " if statement.urgent else ""
+            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}")
+    if article.patient:
+        p = article.patient
+        lines += ["", "## Patient values read", ""]
+        if p.anc_per_uL is not None:
+            grade = f", CTCAE grade {p.ctcae_grade}" if p.ctcae_grade is not None else ""
+            sev = f", {p.severity}" if p.severity else ""
+            lines.append(
+                f"- ANC {p.anc_per_uL:,.0f} cells/µL (as written: {p.anc_as_written}){grade}{sev}"
+            )
+        if p.temperature_c is not None:
+            lines.append(f"- Temperature {p.temperature_c:.1f} °C")
+        if p.febrile is not None:
+            lines.append(f"- Fever: {'yes' if p.febrile else 'no'}")
+    if article.notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in article.notes]
+    if article.references:
+        lines += ["", "## References", ""]
+        lines += [f"{ref.n}. {reference_line(ref)}" for ref in article.references]
+    lines += [
+        "",
+        "---",
+        f"Coverage: {article.coverage} · Review status: {STATUS_LABELS[article.status]} · "
+        f"Last updated: {article.last_updated.isoformat()} · Written for: {article.audience}",
+        "",
+        f"*{article.disclaimer}*",
+    ]
+    if article.follow_ups:
+        lines += ["", "**Follow-up questions**", ""] + [f"- {q}" for q in article.follow_ups]
+    return "\n".join(lines) + "\n"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("curbside.compose", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["reference_line"] = reference_line
+    return env
+
+
+def to_html(article: Article) -> str:
+    template = _environment().get_template("article.html")
+    return template.render(article=article, status_label=STATUS_LABELS[article.status])
+
+
+def render(article: Article, fmt: Format) -> str:
+    if fmt == "json":
+        return article.model_dump_json(indent=2) + "\n"
+    if fmt == "html":
+        return to_html(article)
+    return to_markdown(article)

@@ -1,0 +1,50 @@
+"""The knowledge base: every pack loaded, cross-checked and indexed for the later stages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from curbside.knowledge.loader import BUILTIN_PACKS, load_packs
+from curbside.knowledge.schema import Drug, DrugClass, Source, Statement
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Sources, drug classes, drugs and statements from all packs, in pack order."""
+
+    sources: dict[str, Source]
+    classes: dict[str, DrugClass]
+    drugs: dict[str, Drug]
+    statements: list[Statement]
+    statement_updated: dict[str, date] = field(default_factory=dict)
+    pack_files: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, extra: Iterable[Path] = ()) -> KnowledgeBase:
+        """Load the packs that ship with Curbside plus any extra pack files or folders."""
+        loaded = load_packs([BUILTIN_PACKS, *extra])
+        sources: dict[str, Source] = {}
+        classes: dict[str, DrugClass] = {}
+        drugs: dict[str, Drug] = {}
+        statements: list[Statement] = []
+        updated: dict[str, date] = {}
+        for item in loaded:
+            pack = item.pack
+            sources.update((s.id, s) for s in pack.sources)
+            classes.update((c.id, c) for c in pack.classes)
+            drugs.update((d.id, d) for d in pack.drugs)
+            statements.extend(pack.statements)
+            updated.update((s.id, pack.updated) for s in pack.statements)
+        return cls(sources, classes, drugs, statements, updated, [item.path for item in loaded])
+
+    def classes_of(self, drug_ids: Iterable[str]) -> list[str]:
+        """Class ids of the given drugs, without repeats, in order."""
+        out: list[str] = []
+        for drug_id in drug_ids:
+            for class_id in self.drugs[drug_id].classes:
+                if class_id not in out:
+                    out.append(class_id)
+        return out

@@ -1,0 +1,184 @@
+"""The nouns every stage passes along: the parsed query and the answer article (the contract)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
+AUDIENCES: tuple[Audience, ...] = ("physician", "pharmacist", "nurse", "student", "patient")
+Coverage = Literal["curated", "digest", "none"]
+ReviewStatus = Literal[
+    "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
+]
+
+Intent = Literal[
+    "management",
+    "hold",
+    "resume",
+    "monitoring",
+    "alternatives",
+    "dosing",
+    "risk",
+    "grading",
+    "prophylaxis",
+    "growth-factor",
+    "empiric-therapy",
+    "risk-score",
+]
+INTENTS: tuple[Intent, ...] = (
+    "management",
+    "hold",
+    "resume",
+    "monitoring",
+    "alternatives",
+    "dosing",
+    "risk",
+    "grading",
+    "prophylaxis",
+    "growth-factor",
+    "empiric-therapy",
+    "risk-score",
+)
+
+ConditionName = Literal["neutropenia", "febrile-neutropenia", "agranulocytosis"]
+CONDITIONS: tuple[ConditionName, ...] = ("neutropenia", "febrile-neutropenia", "agranulocytosis")
+
+InfectionName = Literal[
+    "any", "viral-urti", "pneumonia", "sore-throat", "sepsis", "skin", "urinary"
+]
+
+
+class Measurement(BaseModel):
+    """A value read from the question, kept with the text it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: float = Field(description="The value in the canonical unit of the quantity.")
+    unit: str = Field(description="Canonical unit: 'cells/µL' for counts, '°C' for temperature.")
+    original: str = Field(description="The text as written in the question, e.g. '0.4 x10^9/L'.")
+
+
+class Query(BaseModel):
+    """What the understand stage made of a question."""
+
+    text: str = Field(description="The question exactly as asked.")
+    normalized: str = Field(description="Lower-cased, Unicode-normalised text used for matching.")
+    audience: Audience = Field(description="Who is reading the answer.")
+    drugs: list[str] = Field(default_factory=list, description="Known drug ids found.")
+    drug_mentions: dict[str, str] = Field(
+        default_factory=dict, description="Drug id -> the words of the question that named it."
+    )
+    drug_classes: list[str] = Field(
+        default_factory=list, description="Drug class ids named directly or implied by the drugs."
+    )
+    named_classes: list[str] = Field(
+        default_factory=list, description="Drug class ids named in the question itself."
+    )
+    unknown_drugs: list[str] = Field(
+        default_factory=list, description="Words that name a medicine Curbside holds nothing on."
+    )
+    conditions: list[ConditionName] = Field(
+        default_factory=list, description="Conditions the question is about."
+    )
+    infections: list[InfectionName] = Field(
+        default_factory=list, description="Infections or infection signs mentioned."
+    )
+    febrile: bool | None = Field(
+        default=None, description="True when fever is stated, False when denied, None if unknown."
+    )
+    anc: Measurement | None = Field(default=None, description="Absolute neutrophil count.")
+    temperature: Measurement | None = Field(default=None, description="Body temperature.")
+    intents: list[Intent] = Field(
+        default_factory=list, description="What the reader wants to know, most specific first."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Values that were ignored, with the reason."
+    )
+
+
+class CitedText(BaseModel):
+    """A sentence with the numbers of the references that support it."""
+
+    text: str = Field(description="The sentence as shown to the reader.")
+    citations: list[int] = Field(description="Reference numbers (1-based) supporting the text.")
+
+
+class ArticleStatement(CitedText):
+    """One bullet of a section."""
+
+    id: str = Field(description="Knowledge statement id, for review comments and verification.")
+    urgent: bool = Field(default=False, description="Needs action now (fever, sepsis signs).")
+    scope: Literal["drug", "class", "general"] = Field(
+        default="general",
+        description="Whether the statement is about the drug asked about, its class, or general.",
+    )
+
+
+class Section(BaseModel):
+    """A titled group of statements, in the order of the brief."""
+
+    key: str = Field(description="Stable section key, e.g. 'severity' or 'febrile'.")
+    title: str = Field(description="Heading as shown to this audience.")
+    statements: list[ArticleStatement] = Field(description="The bullets, most important first.")
+
+
+class Reference(BaseModel):
+    """One entry of the numbered reference list: a source plus the part of it cited."""
+
+    n: int = Field(description="Reference number, in order of first use.")
+    source_id: str = Field(description="Id of the source in the knowledge packs.")
+    title: str = Field(description="Title of the guideline, label or paper.")
+    publisher: str = Field(description="Issuing body, journal or manufacturer.")
+    year: int = Field(description="Year of publication or label revision.")
+    locator: str = Field(description="Section, table or recommendation cited.")
+    kind: str = Field(description="guideline, drug-label, review, trial or grading-criteria.")
+    authors: str | None = Field(default=None, description="First authors, 'et al.' style.")
+    citation: str | None = Field(default=None, description="Journal citation: vol(issue):pages.")
+    url: str | None = Field(default=None, description="Where a reader can check it.")
+    doi: str | None = Field(default=None, description="Digital Object Identifier.")
+    pmid: str | None = Field(default=None, description="PubMed id.")
+    set_id: str | None = Field(default=None, description="DailyMed label set id.")
+
+
+class PatientSummary(BaseModel):
+    """What was read or computed about the patient."""
+
+    anc_per_uL: float | None = Field(default=None, description="ANC in cells/µL.")
+    anc_as_written: str | None = Field(default=None, description="The ANC as written.")
+    ctcae_grade: int | None = Field(default=None, description="CTCAE v5.0 grade of the ANC.")
+    severity: str | None = Field(default=None, description="mild, moderate or severe.")
+    temperature_c: float | None = Field(default=None, description="Temperature in °C.")
+    febrile: bool | None = Field(default=None, description="Fever present, absent or unknown.")
+    drugs: list[str] = Field(default_factory=list, description="Medicines named.")
+    infections: list[str] = Field(default_factory=list, description="Infections named.")
+
+
+class Article(BaseModel):
+    """The answer: every interface renders this object (see the answer contract)."""
+
+    question: str = Field(description="The question as asked.")
+    audience: Audience = Field(description="Who the wording is for.")
+    coverage: Coverage = Field(description="curated, digest or none.")
+    title: str = Field(description="Topic title.")
+    bottom_line: CitedText = Field(description="One cited sentence answering the question.")
+    sections: list[Section] = Field(description="Sections in the order of the brief.")
+    references: list[Reference] = Field(description="Numbered references, in order of first use.")
+    patient: PatientSummary | None = Field(
+        default=None, description="Patient values read or computed; absent when none were given."
+    )
+    follow_ups: list[str] = Field(description="Questions the reader may ask next.")
+    status: ReviewStatus = Field(description="Editorial review status of this article.")
+    last_updated: date = Field(description="Date of the knowledge this article was built from.")
+    disclaimer: str = Field(description="Professional or patient disclaimer.")
+    notes: list[str] = Field(
+        default_factory=list, description="What Curbside could not use from the question, and why."
+    )
+
+    def answer_text(self) -> str:
+        """Title, bottom line and statements: the text evaluation expectations are matched on."""
+        parts = [self.title, self.bottom_line.text]
+        parts += [s.text for section in self.sections for s in section.statements]
+        return "\n".join(parts)

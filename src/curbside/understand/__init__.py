@@ -1,0 +1,119 @@
+"""Stage 1, understand: turn a question into a Query (drugs, condition, values, intent)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from curbside.knowledge.base import KnowledgeBase
+from curbside.models import Audience, ConditionName, InfectionName, Intent, Query
+from curbside.understand.lexicon import Lexicon
+from curbside.understand.patterns import (
+    AFEBRILE,
+    CONDITION_PATTERNS,
+    FEBRILE,
+    HYPOTHETICAL_FEVER,
+    INFECTION_PATTERNS,
+    INTENT_PATTERNS,
+)
+from curbside.understand.values import read_values
+
+MAX_QUESTION_CHARS = 2000
+FEVER_C = 38.0
+
+
+class QuestionError(ValueError):
+    """A question that cannot be answered as given (empty, too long, not text)."""
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, one spelling of µ, straight quotes, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("μ", "u").replace("µ", "u")
+    text = text.replace("’", "'").replace("–", "-").replace("—", "-")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def check_question(text: str) -> str:
+    """The question stripped, or a QuestionError that says what is wrong with it."""
+    if not isinstance(text, str):
+        raise QuestionError("the question must be text")
+    stripped = text.strip()
+    if not stripped:
+        raise QuestionError("the question is empty: ask about a drug, a count or a situation")
+    if len(stripped) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(stripped):,} characters long; keep it under "
+            f"{MAX_QUESTION_CHARS:,} (put patient data in a patient file instead)"
+        )
+    if not re.search(r"[A-Za-z]", stripped):
+        raise QuestionError("the question has no words in it")
+    return stripped
+
+
+class Understander:
+    """Holds the lexicon built from the knowledge base; `understand` is cheap per question."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.lexicon = Lexicon(kb)
+
+    def understand(self, question: str, audience: Audience = "physician") -> Query:
+        asked = check_question(question)
+        text = normalize(asked)
+        drug_matches = self.lexicon.drugs(text)
+        drugs = [m.drug_id for m in drug_matches]
+        named_classes = self.lexicon.classes(text)
+        classes = list(named_classes)
+        for class_id in self.kb.classes_of(drugs):
+            if class_id not in classes:
+                classes.append(class_id)
+        unknown = self.lexicon.unknown_drugs(text, {m.words for m in drug_matches})
+
+        values = read_values(text)
+        conditions: list[ConditionName] = [c for c, p in CONDITION_PATTERNS if p.search(text)]
+        if values.anc is not None and values.anc.value < 1500 and "neutropenia" not in conditions:
+            conditions.append("neutropenia")
+        if conditions and "neutropenia" not in conditions:
+            conditions.append("neutropenia")
+
+        infections: list[InfectionName] = [i for i, p in INFECTION_PATTERNS if p.search(text)]
+        if infections and "any" not in infections:
+            infections.append("any")
+
+        febrile = _fever_state(text, values.temperature.value if values.temperature else None)
+        if febrile and "febrile-neutropenia" not in conditions and "neutropenia" in conditions:
+            conditions.insert(0, "febrile-neutropenia")
+
+        intents: list[Intent] = [i for i, p in INTENT_PATTERNS if p.search(text)]
+        if not intents:
+            intents = ["management"]
+
+        return Query(
+            text=asked,
+            normalized=text,
+            audience=audience,
+            drugs=drugs,
+            drug_mentions={m.drug_id: m.words for m in drug_matches},
+            drug_classes=classes,
+            named_classes=named_classes,
+            unknown_drugs=unknown,
+            conditions=conditions,
+            infections=infections,
+            febrile=febrile,
+            anc=values.anc,
+            temperature=values.temperature,
+            intents=intents,
+            warnings=values.warnings,
+        )
+
+
+def _fever_state(text: str, temperature_c: float | None) -> bool | None:
+    if temperature_c is not None:
+        return temperature_c >= FEVER_C
+    if AFEBRILE.search(text):
+        return False
+    without_hypotheticals = HYPOTHETICAL_FEVER.sub(" ", text)
+    if FEBRILE.search(without_hypotheticals):
+        return True
+    return None

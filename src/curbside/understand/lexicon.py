@@ -1,0 +1,142 @@
+"""Find the drugs and drug classes a question names: generic, brand, misspelt or by class."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from curbside.knowledge.base import KnowledgeBase
+
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:[-/][a-z0-9]+)*")
+
+# Words that name no medicine: never taken for an unknown drug after "on", "taking", ...
+_NOT_DRUGS = frozenset(
+    """
+    a an the my his her their our your this that these those it its them him me us treatment
+    therapy medication medicine medicines drug drugs tablet tablets pills chemotherapy chemo
+    immunotherapy radiotherapy radiation dialysis steroids antibiotics day days week weeks
+    month months year years cycle cycles dose doses day1 daily admission arrival
+    presentation examination exam discharge treatment the-drug neutropenia agranulocytosis
+    fever infection sepsis pneumonia cancer arthritis patient patients woman man women men
+    child children mother father wife husband maintenance hold holding top average call
+    monday tuesday wednesday thursday friday saturday sunday aspirin
+    """.split()  # noqa: SIM905
+)
+_DRUG_SUFFIX = re.compile(
+    r"(?:mab|nib|lisib|ciclib|zole|azole|pril|sartan|olol|statin|vir|cillin|mycin|cycline|"
+    r"floxacin|parin|tide|lukast|dronate|afil|triptan|setron|prazole|dipine|pine|pam|lam|"
+    r"barb|idone|apine|oxetine|amine|profen|fenac|semide|thiazide|platin|rubicin|taxel|"
+    r"tinib|rafenib|limus|cept|kinra|ximab|zumab|umab|trexate|purine|dine|xone|zepam|"
+    r"ine|ide|ate|one|ol|il|an|in)$"
+)
+_UNKNOWN_TRIGGER = re.compile(
+    r"\b(?:caused by|induced by|due to|secondary to|related to|associated with|from|"
+    r"on|taking|takes|took|receiving|started|starting|prescribed|given|using|after)\s+"
+    r"(?:the\s+|a\s+|her\s+|his\s+|their\s+|high-dose\s+|low-dose\s+)?"
+    r"(?P<word>[a-z][a-z0-9-]{4,})"
+)
+
+
+@dataclass(frozen=True)
+class DrugMatch:
+    """One drug found in the question."""
+
+    drug_id: str
+    words: str
+    fuzzy: bool
+
+
+class Lexicon:
+    """Every name of every drug and class in the knowledge base, ready for matching."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.terms: dict[str, str] = {}
+        for drug in kb.drugs.values():
+            for name in (drug.id, drug.name, *drug.brands, *drug.misspellings):
+                self.terms[name.lower()] = drug.id
+        self.longest = max((len(t.split()) for t in self.terms), default=1)
+        self.single_words = [t for t in self.terms if " " not in t and len(t) >= 5]
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        for drug_class in kb.classes.values():
+            for name in (drug_class.name, *drug_class.synonyms):
+                words = [re.escape(w) for w in name.lower().split()]
+                body = r"[\s-]*".join(words)
+                patterns.append((re.compile(rf"\b{body}(?:s|es)?\b"), drug_class.id))
+        self.class_patterns = patterns
+        self.known_words = {w for t in self.terms for w in t.split()}
+
+    def drugs(self, text: str) -> list[DrugMatch]:
+        """Drugs named in normalised text, in order of appearance, without repeats."""
+        words = _WORD.findall(text)
+        found: list[DrugMatch] = []
+        seen: set[str] = set()
+        i = 0
+        while i < len(words):
+            match = self._exact(words, i)
+            if match is None:
+                match = self._fuzzy(words[i])
+                step = 1
+            else:
+                step = len(match.words.split())
+            if match is not None and match.drug_id not in seen:
+                seen.add(match.drug_id)
+                found.append(match)
+            i += step
+        return found
+
+    def _exact(self, words: list[str], i: int) -> DrugMatch | None:
+        for n in range(min(self.longest, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + n])
+            if phrase in self.terms:
+                return DrugMatch(self.terms[phrase], phrase, fuzzy=False)
+        return None
+
+    def _fuzzy(self, word: str) -> DrugMatch | None:
+        if len(word) < 6 or word in _NOT_DRUGS:
+            return None
+        allowed = 1 if len(word) < 9 else 2
+        best: tuple[int, str] | None = None
+        for term in self.single_words:
+            if abs(len(term) - len(word)) > allowed or term[0] != word[0]:
+                continue
+            distance = DamerauLevenshtein.distance(word, term, score_cutoff=allowed)
+            if distance <= allowed and (best is None or distance < best[0]):
+                best = (distance, term)
+        if best is None:
+            return None
+        return DrugMatch(self.terms[best[1]], word, fuzzy=True)
+
+    def classes(self, text: str) -> list[str]:
+        """Drug class ids named in normalised text, in order, without repeats."""
+        hits = sorted(
+            (m.start(), class_id)
+            for pattern, class_id in self.class_patterns
+            for m in pattern.finditer(text)
+        )
+        out: list[str] = []
+        for _, class_id in hits:
+            if class_id not in out:
+                out.append(class_id)
+        return out
+
+    def unknown_drugs(self, text: str, matched_words: set[str]) -> list[str]:
+        """Words that look like a medicine the question is about but that Curbside does not know."""
+        out: list[str] = []
+        for match in _UNKNOWN_TRIGGER.finditer(text):
+            word = match.group("word")
+            if (
+                word in _NOT_DRUGS
+                or word in self.known_words
+                or word in matched_words
+                or self._fuzzy(word) is not None
+                or not _DRUG_SUFFIX.search(word)
+            ):
+                continue
+            strong = match.group(0).startswith(
+                ("caused by", "induced by", "due to", "secondary to")
+            )
+            if (strong or len(word) >= 6) and word not in out:
+                out.append(word)
+        return out
