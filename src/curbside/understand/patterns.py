@@ -114,7 +114,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
         "hold",
         _any(
             r"\bhow long\b.{0,40}\b(?:hold|stop|discontinu|withh[oe]ld|interrupt|pause|off)",
-            r"\b(?:hold|withhold|stop|discontinue|interrupt|pause)\b",
+            r"\b(?:hold|held|withhold|withheld|stop(?:ped)?|discontinu\w*|interrupt\w*|paus\w*)\b",
             r"\bcontinue or\b|\bor continue\b|\bkeep (?:taking|giving|on)\b",
         ),
     ),
