@@ -207,3 +207,11 @@ def test_html_escapes_hostile_questions(engine: Engine) -> None:
     html = render(article, "html")
     assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_antibiotic_dose_question_gets_no_growth_factor_dosing(engine: Engine) -> None:
+    article = engine.ask(
+        "In febrile neutropenia, how fast should the first antibiotic dose be given and with what?"
+    )
+    assert "growth-factor" not in [s.key for s in article.sections]
+    assert "µg/kg" not in article.answer_text()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
-AUDIENCES: tuple[Audience, ...] = ("physician", "pharmacist", "nurse", "student", "patient")
+AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 Coverage = Literal["curated", "digest", "none"]
 ReviewStatus = Literal[
     "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
@@ -28,23 +28,8 @@ Intent = Literal[
     "empiric-therapy",
     "risk-score",
 ]
-INTENTS: tuple[Intent, ...] = (
-    "management",
-    "hold",
-    "resume",
-    "monitoring",
-    "alternatives",
-    "dosing",
-    "risk",
-    "grading",
-    "prophylaxis",
-    "growth-factor",
-    "empiric-therapy",
-    "risk-score",
-)
 
 ConditionName = Literal["neutropenia", "febrile-neutropenia", "agranulocytosis"]
-CONDITIONS: tuple[ConditionName, ...] = ("neutropenia", "febrile-neutropenia", "agranulocytosis")
 
 InfectionName = Literal[
     "any", "viral-urti", "pneumonia", "sore-throat", "sepsis", "skin", "urinary"

@@ -5,21 +5,14 @@ Only framing lives here; every clinical sentence comes from a knowledge pack.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from curbside.knowledge.base import KnowledgeBase
-from curbside.knowledge.schema import Wording
+from curbside.knowledge.schema import SectionKey, Wording
 from curbside.models import Audience, Query
 
-SECTION_ORDER = (
-    "severity",
-    "afebrile",
-    "febrile",
-    "growth-factor",
-    "prophylaxis",
-    "drug",
-    "other-causes",
-    "follow-up",
-    "education",
-)
+# The brief's order of sections is the order SectionKey lists them in.
+SECTION_ORDER: tuple[str, ...] = tuple(k for k in get_args(SectionKey) if k != "bottom-line")
 PATIENT_SECTION_ORDER = (
     "education",
     "febrile",
