@@ -53,9 +53,6 @@ class Query(BaseModel):
     normalized: str = Field(description="Lower-cased, Unicode-normalised text used for matching.")
     audience: Audience = Field(description="Who is reading the answer.")
     drugs: list[str] = Field(default_factory=list, description="Known drug ids found.")
-    drug_mentions: dict[str, str] = Field(
-        default_factory=dict, description="Drug id -> the words of the question that named it."
-    )
     drug_classes: list[str] = Field(
         default_factory=list, description="Drug class ids named directly or implied by the drugs."
     )

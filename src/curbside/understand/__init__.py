@@ -94,7 +94,6 @@ class Understander:
             normalized=text,
             audience=audience,
             drugs=drugs,
-            drug_mentions={m.drug_id: m.words for m in drug_matches},
             drug_classes=classes,
             named_classes=named_classes,
             unknown_drugs=unknown,

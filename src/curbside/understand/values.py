@@ -30,7 +30,8 @@ _ANC_LABEL = (
 )
 _ANC = re.compile(_ANC_LABEL + _NUM + r"\s*" + _COUNT_UNIT + r"?", re.IGNORECASE)
 
-_TEMP_UNIT = r"(?P<unit>°\s*[cf]\b|º\s*[cf]\b|degrees?\s*(?:c|f|celsius|fahrenheit)\b|[cf]\b)"
+_TEMP_DEGREES = r"°\s*[cf]\b|º\s*[cf]\b|degrees?\s*(?:c|f|celsius|fahrenheit)\b"
+_TEMP_UNIT = rf"(?P<unit>{_TEMP_DEGREES}|[cf]\b)"
 _TEMP_LABELLED = re.compile(
     r"(?:\btemp(?:erature)?|\bfever|\bt\b|\bpyrexia)"
     r"(?:\s*(?:of|is|was|at|=|:|to|up to|spiking to|spiked to|reaching|now))*\s*"
@@ -40,10 +41,7 @@ _TEMP_LABELLED = re.compile(
     + r"?",
     re.IGNORECASE,
 )
-_TEMP_UNITED = re.compile(
-    _NUM + r"\s*" + r"(?P<unit>°\s*[cf]\b|º\s*[cf]\b|degrees?\s*(?:c|f|celsius|fahrenheit)\b)",
-    re.IGNORECASE,
-)
+_TEMP_UNITED = re.compile(_NUM + rf"\s*(?P<unit>{_TEMP_DEGREES})", re.IGNORECASE)
 
 
 @dataclass
