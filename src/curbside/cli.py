@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from curbside import __version__
+from curbside.ingest.document import DOCUMENT_KINDS
 from curbside.models import AUDIENCES
 
 EXIT_BAD_INPUT = 2
@@ -32,6 +33,27 @@ def _parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("eval", help="run an evaluation question file")
     ev.add_argument("file", type=Path, help="questions in the format of shared/eval/questions.yaml")
     ev.add_argument("--only", default="", help="comma-separated question ids to run")
+
+    ingest = commands.add_parser("ingest", help="read source files into the evidence store")
+    ingest.add_argument("paths", nargs="+", type=Path, help="files or folders to ingest")
+    ingest.add_argument(
+        "--no-embed", action="store_true", help="skip dense vectors (retrieval stays lexical)"
+    )
+
+    search = commands.add_parser("search", help="show the passages that best match a query")
+    search.add_argument("query", help="what to look for")
+    search.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("--drug", action="append", default=[], help="only passages about DRUG")
+    search.add_argument(
+        "--kind", action="append", default=[], choices=DOCUMENT_KINDS, help="only KIND documents"
+    )
+    search.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
+    search.add_argument("--format", choices=("text", "json"), default="text")
+
+    verify = commands.add_parser(
+        "verify", help="check every curated statement against the ingested text of its source"
+    )
+    verify.add_argument("--format", choices=("text", "json"), default="text")
 
     knowledge = commands.add_parser("knowledge", help="inspect the knowledge packs")
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True)
@@ -77,12 +99,120 @@ def _knowledge_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from curbside.ingest.run import ingest
+    from curbside.retrieve import Retriever
+    from curbside.settings import Settings
+
+    settings = Settings()
+    if args.no_embed:
+        settings = settings.model_copy(update={"dense": "off"})
+    retriever = Retriever(settings)
+    start = time.perf_counter()
+    result = ingest(args.paths, retriever.store, _progress)
+    for failure in result.failed:
+        print(f"curbside: skipped a file that could not be read: {failure}", file=sys.stderr)
+    embedded = 0
+    if retriever.dense is not None:
+        embedded = retriever.dense.embed_missing(
+            lambda done, total: _progress(f"embedded {done}/{total} passages")
+        )
+    retriever.lexical.refresh()
+    counts = retriever.store.counts()
+    print(
+        f"ingested {result.files} files ({result.added} new, {result.replaced} changed, "
+        f"{result.unchanged} unchanged, {result.removed} removed, {len(result.failed)} failed, "
+        f"{len(result.skipped)} of no supported type): {result.passages} passages written, "
+        f"{embedded} embedded, in {time.perf_counter() - start:.1f} s. Store: "
+        f"{counts['files']} files, {counts['documents']} documents, {counts['passages']} passages."
+    )
+    if args.no_embed:
+        print("note: --no-embed: new passages have no vectors; retrieval is lexical for them")
+    elif retriever.dense_note:
+        print(f"note: {retriever.dense_note}; retrieval is lexical only")
+    return 1 if result.failed else 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    import json
+
+    from curbside.retrieve import Retriever
+    from curbside.retrieve.lexical import Filters
+    from curbside.settings import Settings
+
+    if args.k < 1:
+        raise ValueError("--k must be at least 1")
+    settings = Settings()
+    if not settings.evidence_path.is_file():
+        raise ValueError(f"nothing ingested yet in {settings.home}: run `curbside ingest PATH`")
+    retriever = Retriever(settings)
+    filters = Filters(tuple(d.lower() for d in args.drug), tuple(args.kind))
+    result = retriever.search(args.query, args.k, filters, args.mode)
+    if args.format == "json":
+        rows = [
+            {
+                "source_id": h.passage.document_key,
+                "path": h.passage.path,
+                "title": h.passage.title,
+                "section": h.passage.section,
+                "text": h.passage.text,
+                "score": round(h.score, 6),
+            }
+            for h in result.hits
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{len(result.hits)} passages ({result.mode}{'; ' + result.note if result.note else ''})")
+    for n, hit in enumerate(result.hits, start=1):
+        p = hit.passage
+        print(f"\n{n}. {p.title} [{p.document_key}]  score {hit.score:.4f}")
+        if p.section:
+            print(f"   section: {p.section}")
+        print(f"   file: {p.path}")
+        print(f"   {p.text}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from curbside.knowledge.base import KnowledgeBase
+    from curbside.retrieve import Retriever
+    from curbside.settings import Settings
+    from curbside.verify.support import Verifier, report, save_verdicts, verdict_json
+
+    settings = Settings()
+    if not settings.evidence_path.is_file():
+        raise ValueError(f"nothing ingested yet in {settings.home}: run `curbside ingest PATH`")
+    retriever = Retriever(settings)
+    embedder = retriever.dense.embedder if retriever.dense is not None else None
+    verifier = Verifier(KnowledgeBase.load(settings.packs), retriever.store, embedder)
+    verdicts = verifier.verify_all()
+    save_verdicts(retriever.store, verdicts)
+    if args.format == "json":
+        print(json.dumps([verdict_json(v) for v in verdicts], ensure_ascii=False, indent=2))
+    else:
+        print(report(verdicts))
+    return 1 if any(v.support == "unsupported" for v in verdicts) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from curbside.knowledge.loader import PackError
     from curbside.understand import QuestionError
 
-    handlers = {"ask": _ask, "eval": _eval, "knowledge": _knowledge_check}
+    handlers = {
+        "ask": _ask,
+        "eval": _eval,
+        "ingest": _ingest,
+        "search": _search,
+        "verify": _verify,
+        "knowledge": _knowledge_check,
+    }
     try:
         return handlers[args.command](args)
     except PackError as exc:

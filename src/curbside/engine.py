@@ -1,20 +1,29 @@
 """The engine: the only module that knows the order of the stages.
 
-understand -> reason -> compose -> verify. (Retrieval over ingested sources and publishing to the
-article library slot in between as those stages arrive.)
+understand -> reason -> retrieve -> compose -> verify. Retrieval runs after reasoning because what
+it fetches depends on what the curated knowledge covers: the label text of a drug that has no
+curated entry, and, when no curated statement applies at all, the passages for an evidence digest.
+(Publishing to the article library slots in after verify when that stage arrives.)
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 
-from curbside.compose.article import compose
+from curbside.compose.article import Evidence, compose
+from curbside.compose.quotes import digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
-from curbside.models import Article, Audience, Query
-from curbside.reason import Reasoner
+from curbside.models import Article, Audience, Query, Support
+from curbside.reason import Reasoner, Reasoning
+from curbside.retrieve import Retriever
+from curbside.retrieve.store import EvidenceStore
 from curbside.settings import Settings
 from curbside.understand import Understander
-from curbside.verify import check_contract
+from curbside.verify import apply_verdicts, check_contract
+from curbside.verify.support import statement_sha
+
+DIGEST_PASSAGES = 20  # passages searched for digest sentences
 
 
 class Engine:
@@ -23,11 +32,54 @@ class Engine:
     def __init__(self, settings: Settings | None = None, kb: KnowledgeBase | None = None) -> None:
         self.settings = settings or Settings()
         self.kb = kb or KnowledgeBase.load(self.settings.packs)
-        self.understander = Understander(self.kb)
+        # The evidence store is opened only when something has been ingested: asking a question
+        # never creates files.
+        path = self.settings.evidence_path
+        self.store = EvidenceStore(path) if path.is_file() else None
+        label_names: dict[str, str] = {}
+        if self.store is not None:
+            for drug in self.store.label_drugs():
+                for name in (drug.generic, *drug.brand_names):
+                    label_names[name.lower()] = drug.generic
+        self.understander = Understander(self.kb, label_names)
         self.reasoner = Reasoner(self.kb)
+        self.verdicts = self._current_verdicts()
+
+    @cached_property
+    def retriever(self) -> Retriever | None:
+        """Hybrid search over the store; loaded on first use (the dense model takes a moment)."""
+        return None if self.store is None else Retriever(self.settings, self.store)
+
+    def _current_verdicts(self) -> dict[str, Support]:
+        """Verdicts of the last `curbside verify` for statements unchanged since."""
+        if self.store is None:
+            return {}
+        stored = self.store.verdicts()
+        out: dict[str, Support] = {}
+        for statement in self.kb.statements:
+            found = stored.get(statement.id)
+            if found and found[0] == statement_sha(statement.text.clinician):
+                out[statement.id] = found[1]  # type: ignore[assignment]
+        return out
 
     def understand(self, question: str, audience: Audience | None = None) -> Query:
         return self.understander.understand(question, audience or self.settings.audience)
+
+    def retrieve(self, query: Query, reasoning: Reasoning) -> Evidence:
+        """Label text for label-only drugs; digest quotations when nothing curated applies."""
+        if self.store is None:
+            return Evidence()
+        labels = {}
+        for drug in query.label_drugs:
+            passages = self.store.passages_of([f"label:{drug}"])
+            labels[drug] = label_quotes(passages)
+        if not (reasoning.out_of_scope or reasoning.bottom_line is None):
+            return Evidence(labels=labels)
+        retriever = self.retriever
+        assert retriever is not None
+        result = retriever.search(query.text, k=DIGEST_PASSAGES)
+        note = f"The evidence search was lexical only: {result.note}." if result.note else None
+        return Evidence(labels=labels, digest=digest_quotes(query.text, result.hits), note=note)
 
     def ask(
         self, question: str, audience: Audience | None = None, today: date | None = None
@@ -35,5 +87,7 @@ class Engine:
         """Answer one question as an article of the answer contract."""
         query = self.understand(question, audience)
         reasoning = self.reasoner.reason(query)
-        article = compose(query, reasoning, self.kb, today or date.today())
+        evidence = self.retrieve(query, reasoning)
+        article = compose(query, reasoning, evidence, self.kb, today or date.today())
+        article = apply_verdicts(article, self.verdicts, self.settings.strict)
         return check_contract(article)

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 Coverage = Literal["curated", "digest", "none"]
+# How a statement fared against the passage of its cited source (`curbside verify`).
+Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted"]
 ReviewStatus = Literal[
     "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
 ]
@@ -59,6 +61,10 @@ class Query(BaseModel):
     named_classes: list[str] = Field(
         default_factory=list, description="Drug class ids named in the question itself."
     )
+    label_drugs: list[str] = Field(
+        default_factory=list,
+        description="Drugs with an ingested label but no curated entry (generic names).",
+    )
     unknown_drugs: list[str] = Field(
         default_factory=list, description="Words that name a medicine Curbside holds nothing on."
     )
@@ -97,6 +103,15 @@ class ArticleStatement(CitedText):
         default="general",
         description="Whether the statement is about the drug asked about, its class, or general.",
     )
+    support: Support = Field(
+        default="unverified",
+        description=(
+            "Verification against the cited source's text: 'supported', 'unsupported' (shown "
+            "flagged, dropped in strict mode), 'not-ingested' (source text not held), "
+            "'unverified' (no verification run since the statement changed) or 'quoted' (the "
+            "text is an exact quotation of the cited passage)."
+        ),
+    )
 
 
 class Section(BaseModel):
@@ -114,7 +129,9 @@ class Reference(BaseModel):
     source_id: str = Field(description="Id of the source in the knowledge packs.")
     title: str = Field(description="Title of the guideline, label or paper.")
     publisher: str = Field(description="Issuing body, journal or manufacturer.")
-    year: int = Field(description="Year of publication or label revision.")
+    year: int | None = Field(
+        default=None, description="Year of publication or label revision, when known."
+    )
     locator: str = Field(description="Section, table or recommendation cited.")
     kind: str = Field(description="guideline, drug-label, review, trial or grading-criteria.")
     authors: str | None = Field(default=None, description="First authors, 'et al.' style.")
@@ -123,6 +140,9 @@ class Reference(BaseModel):
     doi: str | None = Field(default=None, description="Digital Object Identifier.")
     pmid: str | None = Field(default=None, description="PubMed id.")
     set_id: str | None = Field(default=None, description="DailyMed label set id.")
+    path: str | None = Field(
+        default=None, description="The ingested file quoted, for passages quoted from it."
+    )
 
 
 class PatientSummary(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,3 +30,37 @@ class Settings(BaseSettings):
     audience: Audience = Field(
         default="physician", description="Reader assumed when none is given (CURBSIDE_AUDIENCE)."
     )
+    dense: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description=(
+            "Dense retrieval with the bundled all-MiniLM-L6-v2 (CURBSIDE_DENSE): 'auto' uses it "
+            "when installed, 'on' fails without it, 'off' keeps retrieval lexical."
+        ),
+    )
+    fusion: Literal["rrf", "convex"] = Field(
+        default="rrf",
+        description="How lexical and dense rankings are fused (CURBSIDE_FUSION).",
+    )
+    candidates: int = Field(
+        default=100,
+        ge=10,
+        le=1000,
+        description="Passages each retriever hands to fusion (CURBSIDE_CANDIDATES).",
+    )
+    strict: bool = Field(
+        default=False,
+        description=(
+            "Drop statements that verification judged unsupported by their source, instead of "
+            "showing them flagged (CURBSIDE_STRICT)."
+        ),
+    )
+
+    @property
+    def evidence_path(self) -> Path:
+        """The SQLite file of ingested sources and passage vectors."""
+        return self.home / "evidence.sqlite"
+
+    @property
+    def lexical_path(self) -> Path:
+        """The folder of the BM25 index (rebuilt from the evidence store)."""
+        return self.home / "lexical"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
+from curbside.compose.quotes import Quote, passage_reference
 from curbside.compose.wording import (
     disclaimer,
     section_order,
@@ -24,9 +26,19 @@ from curbside.models import (
     Section,
 )
 from curbside.reason import Reasoning, Selected
+from curbside.retrieve.store import StoredPassage
 
 # Until an article has been through the editorial workflow it is a draft, and says so.
 NEW_ARTICLE_STATUS: ReviewStatus = "draft"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval found for the composer: label quotations and digest quotations."""
+
+    labels: dict[str, list[Quote]] = field(default_factory=dict)  # drug name -> label quotes
+    digest: list[Quote] = field(default_factory=list)
+    note: str | None = None  # e.g. why retrieval was lexical only
 
 
 class CitationNumberer:
@@ -35,6 +47,13 @@ class CitationNumberer:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.numbers: dict[tuple[str, str], int] = {}
+        self.passages: dict[tuple[str, str], StoredPassage] = {}
+
+    def cite_passage(self, passage: StoredPassage) -> list[int]:
+        """The number of an ingested document's section, quoted."""
+        key = (passage.document_key, passage.section)
+        self.passages.setdefault(key, passage)
+        return [self.numbers.setdefault(key, len(self.numbers) + 1)]
 
     def cite(self, citations: list[Citation]) -> list[int]:
         out: list[int] = []
@@ -48,6 +67,9 @@ class CitationNumberer:
     def references(self) -> list[Reference]:
         refs: list[Reference] = []
         for (source_id, locator), n in self.numbers.items():
+            if (source_id, locator) in self.passages:
+                refs.append(passage_reference(n, self.passages[source_id, locator]))
+                continue
             source = self.kb.sources[source_id]
             refs.append(
                 Reference(
@@ -97,10 +119,14 @@ def follow_up_questions(kinds: list[str], query: Query, kb: KnowledgeBase) -> li
     return [templates[kind].format(drug=drug) for kind in kinds]
 
 
-def compose(query: Query, reasoning: Reasoning, kb: KnowledgeBase, today: date) -> Article:
+def compose(
+    query: Query, reasoning: Reasoning, evidence: Evidence, kb: KnowledgeBase, today: date
+) -> Article:
     """Build the article of the answer contract from what the reason stage chose."""
     if reasoning.out_of_scope or reasoning.bottom_line is None:
-        return _no_coverage(query, reasoning, today)
+        if evidence.digest:
+            return _digest(query, reasoning, evidence, kb, today)
+        return _no_coverage(query, reasoning, evidence, today)
     numberer = CitationNumberer(kb)
     bottom = reasoning.bottom_line.statement
     bottom_line = CitedText(
@@ -111,10 +137,15 @@ def compose(query: Query, reasoning: Reasoning, kb: KnowledgeBase, today: date) 
     for selected in reasoning.statements:
         by_section.setdefault(selected.statement.section, []).append(selected)
     sections: list[Section] = []
+    labels_placed = False
     for key in section_order(query):
         chosen = by_section.get(key)
         if not chosen:
             continue
+        if key != "severity" and not labels_placed:
+            # A label-only drug's own label text comes right after the severity section.
+            sections += _label_sections(evidence, numberer, query)
+            labels_placed = True
         statements = [
             ArticleStatement(
                 id=s.statement.id,
@@ -128,6 +159,8 @@ def compose(query: Query, reasoning: Reasoning, kb: KnowledgeBase, today: date) 
         sections.append(
             Section(key=key, title=section_title(key, query, drug_names), statements=statements)
         )
+    if not labels_placed:
+        sections += _label_sections(evidence, numberer, query)
     used = [bottom.id, *(s.statement.id for s in reasoning.statements)]
     last_updated = max(kb.statement_updated[i] for i in used)
     return Article(
@@ -143,21 +176,98 @@ def compose(query: Query, reasoning: Reasoning, kb: KnowledgeBase, today: date) 
         status=NEW_ARTICLE_STATUS,
         last_updated=last_updated,
         disclaimer=disclaimer(query.audience),
-        notes=_notes(query),
+        notes=_notes(query, evidence),
     )
 
 
-def _notes(query: Query) -> list[str]:
-    notes = list(query.warnings)
-    if query.unknown_drugs:
-        names = ", ".join(query.unknown_drugs)
-        notes.append(
-            f"Curbside holds no reviewed guidance on {names}; nothing here is specific to it."
+def _label_sections(evidence: Evidence, numberer: CitationNumberer, query: Query) -> list[Section]:
+    """One section per label-only drug: its label's own sentences on neutropenia, quoted."""
+    out = []
+    for drug, quotes in evidence.labels.items():
+        if not quotes:
+            continue
+        title = (
+            f"What the {drug} label says about low white cells"
+            if query.audience == "patient"
+            else f"What the {drug} label says (quoted, not reviewed by Curbside)"
         )
+        out.append(Section(key=f"label-{drug}", title=title, statements=_quoted(quotes, numberer)))
+    return out
+
+
+def _quoted(quotes: list[Quote], numberer: CitationNumberer) -> list[ArticleStatement]:
+    return [
+        ArticleStatement(
+            id=f"quote:{q.passage.document_key}:{q.passage.id}:{n}",
+            text=q.text,
+            citations=numberer.cite_passage(q.passage),
+            support="quoted",
+        )
+        for n, q in enumerate(quotes, start=1)
+    ]
+
+
+def _notes(query: Query, evidence: Evidence) -> list[str]:
+    notes = list(query.warnings)
+    unknown = [*query.unknown_drugs, *query.label_drugs]
+    if unknown:
+        names = ", ".join(unknown)
+        notes.append(
+            f"Curbside holds no reviewed guidance on {names}; nothing here is specific to it"
+            + (" beyond the label text quoted." if evidence.labels else ".")
+        )
+    if evidence.note:
+        notes.append(evidence.note)
     return notes
 
 
-def _no_coverage(query: Query, reasoning: Reasoning, today: date) -> Article:
+def _digest(
+    query: Query, reasoning: Reasoning, evidence: Evidence, kb: KnowledgeBase, today: date
+) -> Article:
+    """No curated statement applies, but ingested sources say something relevant: quote them."""
+    numberer = CitationNumberer(kb)
+    by_document: dict[str, list[Quote]] = {}
+    for quote in evidence.digest:
+        by_document.setdefault(quote.passage.document_key, []).append(quote)
+    sections = [
+        Section(
+            key=f"evidence-{n}",
+            title=quotes[0].passage.title,
+            statements=_quoted(quotes, numberer),
+        )
+        for n, quotes in enumerate(by_document.values(), start=1)
+    ]
+    if query.audience == "patient":
+        text = (
+            "Curbside has no reviewed answer to this question. Below are sentences copied from "
+            "the sources it holds; please ask your doctor, nurse or pharmacist what they mean "
+            "for you."
+        )
+    else:
+        text = (
+            "No reviewed Curbside guidance answers this question directly. The sentences below "
+            "are quoted exactly from the sources held; they have not been reviewed for this "
+            "question and are not a recommendation."
+        )
+    cited = sorted({n for section in sections for s in section.statements for n in s.citations})
+    return Article(
+        question=query.text,
+        audience=query.audience,
+        coverage="digest",
+        title="What the sources held say (no reviewed guidance)",
+        bottom_line=CitedText(text=text, citations=cited),
+        sections=sections,
+        references=numberer.references(),
+        patient=reasoning.patient,
+        follow_ups=[],
+        status=NEW_ARTICLE_STATUS,
+        last_updated=today,
+        disclaimer=disclaimer(query.audience),
+        notes=_notes(query, evidence),
+    )
+
+
+def _no_coverage(query: Query, reasoning: Reasoning, evidence: Evidence, today: date) -> Article:
     why = reasoning.out_of_scope or "no reviewed statement answers this question"
     if query.audience == "patient":
         text = f"Curbside cannot answer this: {why}. Please ask your doctor, nurse or pharmacist."
@@ -179,5 +289,5 @@ def _no_coverage(query: Query, reasoning: Reasoning, today: date) -> Article:
         status=NEW_ARTICLE_STATUS,
         last_updated=today,
         disclaimer=disclaimer(query.audience),
-        notes=_notes(query),
+        notes=_notes(query, evidence),
     )

@@ -30,7 +30,8 @@ def reference_line(ref: Reference) -> str:
     """One bibliographic entry: authors, title, publisher or journal, year, locator, identifiers."""
     parts = [f"{ref.authors} " if ref.authors else ""]
     parts.append(f"{ref.title}. ")
-    parts.append(f"{ref.citation}. " if ref.citation else f"{ref.publisher}; {ref.year}. ")
+    year = f"; {ref.year}" if ref.year else ""
+    parts.append(f"{ref.citation}. " if ref.citation else f"{ref.publisher}{year}. ")
     parts.append(f"{ref.locator}.")
     ids = []
     if ref.doi:
@@ -41,6 +42,8 @@ def reference_line(ref: Reference) -> str:
         ids.append(f"DailyMed set id {ref.set_id}")
     if ref.url and not (ref.set_id and "dailymed" in ref.url):
         ids.append(ref.url)
+    if ref.path:
+        ids.append(f"file {ref.path}")
     if ids:
         parts.append(" " + "; ".join(ids) + ".")
     return "".join(parts)
@@ -53,7 +56,12 @@ def to_markdown(article: Article) -> str:
         lines += ["", f"## {section.title}", ""]
         for statement in section.statements:
             flag = "**URGENT:** " if statement.urgent else ""
-            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}")
+            check = (
+                " _(not confirmed by the cited source's text)_"
+                if statement.support == ("unsupported")
+                else ""
+            )
+            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{check}")
     if article.patient:
         p = article.patient
         lines += ["", "## Patient values read", ""]

@@ -54,6 +54,13 @@ class Source(Strict):
     pmid: str | None = Field(default=None, description="PubMed id.", pattern=r"^\d{1,9}$")
     url: str | None = Field(default=None, description="Where a reader can check the text.")
     set_id: str | None = Field(default=None, description="DailyMed SPL set id of a drug label.")
+    evidence: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keys of ingested documents that hold this source's text (e.g. 'ctcae:v5'), for "
+            "`curbside verify`; documents whose URL or set id equals this source's match as well."
+        ),
+    )
 
     @model_validator(mode="after")
     def _checkable(self) -> Source:

@@ -7,7 +7,7 @@ import unicodedata
 
 from curbside.knowledge.base import KnowledgeBase
 from curbside.models import Audience, ConditionName, InfectionName, Intent, Query
-from curbside.understand.lexicon import Lexicon
+from curbside.understand.lexicon import LABEL_PREFIX, Lexicon
 from curbside.understand.patterns import (
     AFEBRILE,
     CONDITION_PATTERNS,
@@ -54,15 +54,21 @@ def check_question(text: str) -> str:
 class Understander:
     """Holds the lexicon built from the knowledge base; `understand` is cheap per question."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, label_names: dict[str, str] | None = None) -> None:
+        """`label_names` maps generic and brand names of ingested labels to the generic name."""
         self.kb = kb
-        self.lexicon = Lexicon(kb)
+        self.lexicon = Lexicon(kb, label_names)
 
     def understand(self, question: str, audience: Audience = "physician") -> Query:
         asked = check_question(question)
         text = normalize(asked)
         drug_matches = self.lexicon.drugs(text)
-        drugs = [m.drug_id for m in drug_matches]
+        drugs = [m.drug_id for m in drug_matches if not m.drug_id.startswith(LABEL_PREFIX)]
+        label_drugs = [
+            m.drug_id.removeprefix(LABEL_PREFIX)
+            for m in drug_matches
+            if m.drug_id.startswith(LABEL_PREFIX)
+        ]
         named_classes = self.lexicon.classes(text)
         classes = list(named_classes)
         for class_id in self.kb.classes_of(drugs):
@@ -94,6 +100,7 @@ class Understander:
             normalized=text,
             audience=audience,
             drugs=drugs,
+            label_drugs=label_drugs,
             drug_classes=classes,
             named_classes=named_classes,
             unknown_drugs=unknown,

@@ -39,6 +39,10 @@ _UNKNOWN_TRIGGER = re.compile(
 )
 
 
+# Drug ids of the form "label:<generic>" name drugs known only from an ingested label.
+LABEL_PREFIX = "label:"
+
+
 @dataclass(frozen=True)
 class DrugMatch:
     """One drug found in the question."""
@@ -51,8 +55,11 @@ class DrugMatch:
 class Lexicon:
     """Every name of every drug and class in the knowledge base, ready for matching."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.terms: dict[str, str] = {}
+    def __init__(self, kb: KnowledgeBase, label_names: dict[str, str] | None = None) -> None:
+        # Curated names win over names read from ingested labels.
+        self.terms: dict[str, str] = {
+            name.lower(): LABEL_PREFIX + generic for name, generic in (label_names or {}).items()
+        }
         for drug in kb.drugs.values():
             for name in (drug.id, drug.name, *drug.brands, *drug.misspellings):
                 self.terms[name.lower()] = drug.id

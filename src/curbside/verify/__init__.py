@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from curbside.models import Article
+from curbside.models import Article, CitedText, Support
 
 # Patients never see dose tables (see the brief); a weight-based dose in patient text is a leak.
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:µg|mcg|mg|g)\s*/\s*kg\b", re.IGNORECASE)
@@ -48,3 +48,63 @@ def check_contract(article: Article) -> Article:
     if problems:
         raise ContractError("; ".join(problems))
     return article
+
+
+def apply_verdicts(article: Article, verdicts: dict[str, Support], strict: bool) -> Article:
+    """Mark each curated statement with its verification verdict; in strict mode drop the
+    unsupported ones and renumber the references that remain in order of first use."""
+    sections = []
+    for section in article.sections:
+        kept = []
+        for statement in section.statements:
+            if statement.support == "quoted":
+                kept.append(statement)
+                continue
+            support = verdicts.get(statement.id, "unverified")
+            if strict and support == "unsupported":
+                continue
+            kept.append(statement.model_copy(update={"support": support}))
+        if kept:
+            sections.append(section.model_copy(update={"statements": kept}))
+    return _renumber(article.model_copy(update={"sections": sections}))
+
+
+def _renumber(article: Article) -> Article:
+    order: dict[int, int] = {}
+    for n in article.bottom_line.citations:
+        order.setdefault(n, len(order) + 1)
+    for section in article.sections:
+        for statement in section.statements:
+            for n in statement.citations:
+                order.setdefault(n, len(order) + 1)
+    if list(order) == [ref.n for ref in article.references]:
+        return article
+
+    def cited(text: CitedText) -> list[int]:
+        return [order[n] for n in text.citations]
+
+    return article.model_copy(
+        update={
+            "bottom_line": article.bottom_line.model_copy(
+                update={"citations": cited(article.bottom_line)}
+            ),
+            "sections": [
+                section.model_copy(
+                    update={
+                        "statements": [
+                            s.model_copy(update={"citations": cited(s)}) for s in section.statements
+                        ]
+                    }
+                )
+                for section in article.sections
+            ],
+            "references": sorted(
+                (
+                    ref.model_copy(update={"n": order[ref.n]})
+                    for ref in article.references
+                    if ref.n in order
+                ),
+                key=lambda ref: ref.n,
+            ),
+        }
+    )

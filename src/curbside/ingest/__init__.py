@@ -1,0 +1,1 @@
+"""Reading source files into the evidence store: readers, chunking and the ingest run."""
