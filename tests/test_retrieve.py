@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,29 @@ def test_hybrid_search_on_a_small_embedded_corpus(shared: Path, tmp_path: Path) 
     assert dense.mode == "dense"
     assert dense.hits[0].passage.document_key in {"label:deferiprone", "label:bendamustine"}
     assert retriever.dense.embed_missing() == 0  # nothing left to embed
+
+
+def test_ingest_and_verify_commands(
+    shared: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CURBSIDE_HOME", str(tmp_path / "home"))
+    assert main(["search", "neutropenia"]) == 2  # nothing ingested yet
+    assert "curbside ingest" in capsys.readouterr().err
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(shared / "data" / "ctcae_v5" / "CTCAE_v5.0.csv", folder)
+    nci = shared / "data" / "nci_pdq" / "treatment"
+    shutil.copy(nci / "about-cancer-treatment-side-effects-infection.md", folder)
+    (folder / "broken.json").write_text('{"results": [', encoding="utf-8")
+    assert main(["ingest", str(folder), "--no-embed"]) == 1
+    out, err = capsys.readouterr()
+    assert "broken.json" in err and "2 new" in out and "1 failed" in out
+    (folder / "broken.json").unlink()
+    assert main(["ingest", str(folder), "--no-embed"]) == 0
+    assert "0 new, 0 changed, 2 unchanged" in capsys.readouterr().out
+    assert main(["verify"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\d+ statements: [1-9]\d* supported, 0 unsupported", out)

@@ -16,7 +16,7 @@ from curbside.compose.quotes import digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
 from curbside.models import Article, Audience, Query, Support
 from curbside.reason import Reasoner, Reasoning
-from curbside.retrieve import Retriever
+from curbside.retrieve import Retriever, filters_for
 from curbside.retrieve.store import EvidenceStore
 from curbside.settings import Settings
 from curbside.understand import Understander
@@ -69,17 +69,24 @@ class Engine:
         """Label text for label-only drugs; digest quotations when nothing curated applies."""
         if self.store is None:
             return Evidence()
-        labels = {}
-        for drug in query.label_drugs:
-            passages = self.store.passages_of([f"label:{drug}"])
-            labels[drug] = label_quotes(passages)
         if not (reasoning.out_of_scope or reasoning.bottom_line is None):
+            labels = {
+                drug: label_quotes(self.store.passages_of([f"label:{drug}"]))
+                for drug in query.label_drugs
+            }
             return Evidence(labels=labels)
         retriever = self.retriever
         assert retriever is not None
-        result = retriever.search(query.text, k=DIGEST_PASSAGES)
+        names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
+        filters = filters_for(query, names)
+        result = retriever.search(query.text, k=DIGEST_PASSAGES, filters=filters)
+        if filters and not result.hits:  # nothing about that drug or kind: search everything
+            result = retriever.search(query.text, k=DIGEST_PASSAGES)
         note = f"The evidence search was lexical only: {result.note}." if result.note else None
-        return Evidence(labels=labels, digest=digest_quotes(query.text, result.hits), note=note)
+        about = [n.lower() for n in [*names, *query.unknown_drugs]]
+        weights = retriever.lexical.term_weights(query.text)
+        quotes = digest_quotes(query.text, result.hits, about, weights)
+        return Evidence(digest=quotes, note=note)
 
     def ask(
         self, question: str, audience: Audience | None = None, today: date | None = None

@@ -226,9 +226,10 @@ def _digest(
 ) -> Article:
     """No curated statement applies, but ingested sources say something relevant: quote them."""
     numberer = CitationNumberer(kb)
-    by_document: dict[str, list[Quote]] = {}
+    by_document: dict[tuple[str, str], list[Quote]] = {}
     for quote in evidence.digest:
-        by_document.setdefault(quote.passage.document_key, []).append(quote)
+        key = (quote.passage.document_key, quote.passage.title)
+        by_document.setdefault(key, []).append(quote)
     sections = [
         Section(
             key=f"evidence-{n}",

@@ -7,8 +7,8 @@ statement answers). Curbside writes nothing here itself: every bullet is an exac
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -40,6 +40,8 @@ _QUESTION_WORDS = {
         best first line first-line treatment treat treated management manage managed option
         options therapy therapies approach recommended recommendation guideline guidance
         patient patients people person should whether know tell explain ok okay safe good
+        cause causes caused causing associated related link linked present presents presented
+        presenting done
         """.split()  # noqa: SIM905
 }
 MIN_WORDS = 6
@@ -96,17 +98,27 @@ def focus_terms(question: str) -> set[str]:
 
 
 def digest_quotes(
-    question: str, hits: list[Hit], documents: int = 4, per_document: int = 3
+    question: str,
+    hits: list[Hit],
+    drugs: Sequence[str] = (),
+    weights: Mapping[str, float] | None = None,
+    documents: int = 4,
+    per_document: int = 3,
 ) -> list[Quote]:
     """Sentences from the best passages that speak to most of what the question is about.
 
-    A sentence qualifies when it holds at least two thirds of the question's focus terms; a
-    question none of whose focus is met anywhere gets no quotes (and the answer says so).
+    A sentence qualifies when it names every drug the question names (a passage of that drug's
+    own label counts, since labels use the brand name) and holds at least two thirds of the
+    weight of the question's focus terms, each weighted by its rarity in the passages held
+    (`weights`: word -> inverse document frequency; 1 each when not given). So "Acanthamoeba
+    keratitis" needs Acanthamoeba, not just keratitis. A question whose focus is met nowhere gets
+    no quotes.
     """
-    focus = focus_terms(question)
-    if not focus:
+    focus = _weighted_focus(question, weights or {})
+    total = sum(focus.values())
+    if not total:
         return []
-    needed = max(1, math.ceil(len(focus) * 2 / 3))
+    drug_stems = {stem(d): d.lower() for d in drugs}
     by_document: dict[str, list[Quote]] = {}
     seen: set[str] = set()
     for hit in hits:
@@ -117,13 +129,36 @@ def digest_quotes(
         for sentence in sentences(hit.passage):
             if len(chosen) >= per_document:
                 break
-            overlap = len(focus & content_terms(sentence))
-            if overlap >= needed and not DOSE.search(sentence) and sentence.lower() not in seen:
+            held = content_terms(sentence) | {
+                s for s, drug in drug_stems.items() if drug in hit.passage.drugs
+            }
+            if not drug_stems.keys() <= held or DOSE.search(sentence):
+                continue
+            share = sum(w for term, w in focus.items() if term in held) / total
+            if share >= FOCUS_SHARE and sentence.lower() not in seen:
                 seen.add(sentence.lower())
                 chosen.append(Quote(sentence, hit.passage))
         if not chosen:
             del by_document[key]
     return [q for quotes in by_document.values() for q in quotes]
+
+
+FOCUS_SHARE = 2 / 3
+
+
+def _weighted_focus(question: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """Focus stems of the question with the largest weight of the words that share the stem."""
+    focus = focus_terms(question)
+    out: dict[str, float] = {}
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", question):
+        term = stem(word)
+        if term in focus:
+            out[term] = max(
+                out.get(term, 0.0), weights.get(word.lower(), 1.0 if not weights else 0.0)
+            )
+    for term in focus:
+        out.setdefault(term, 0.0 if weights else 1.0)
+    return out
 
 
 _PUBLISHERS = {

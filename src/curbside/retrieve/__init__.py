@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,11 +11,28 @@ from curbside.retrieve.embedding import EmbedderUnavailable, load_embedder
 from curbside.retrieve.fusion import convex, rrf
 from curbside.retrieve.lexical import Filters, TantivyIndex
 from curbside.retrieve.store import EvidenceStore, StoredPassage
+from curbside.models import Query
 from curbside.settings import Settings
 
 SearchMode = Literal["hybrid", "lexical", "dense"]
 # Convex fusion: the dense share of the mixed score.
 DENSE_WEIGHT = 0.5
+
+
+# Words by which a question asks for one kind of source.
+_KIND_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\b(?:label|labelling|labeling|prescribing information|package insert)\b"),
+        "drug-label",
+    ),
+    (re.compile(r"\bctcae\b|\bcommon terminology criteria\b"), "grading-criteria"),
+)
+
+
+def filters_for(query: Query, drug_names: list[str]) -> Filters:
+    """Restrict a search to the drugs a question names and the source kind it asks for."""
+    kinds = tuple(kind for pattern, kind in _KIND_WORDS if pattern.search(query.normalized))
+    return Filters(drugs=tuple(name.lower() for name in drug_names), kinds=kinds)
 
 
 @dataclass(frozen=True)

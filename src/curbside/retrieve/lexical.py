@@ -7,6 +7,7 @@ Each build goes to a fresh folder that is renamed into place, so a reader never 
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from collections.abc import Iterable
@@ -105,6 +106,21 @@ class TantivyIndex:
         writer.commit()
         writer.wait_merging_threads()
         building.rename(target)
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """BM25 inverse document frequency of each word of `text` over the passages held."""
+        index = self._current()
+        searcher = index.searcher()
+        total = max(searcher.num_docs, 1)
+        analyzer = _analyzer()
+        weights: dict[str, float] = {}
+        for word in query_words(text):
+            tokens = analyzer.analyze(word)
+            if not tokens:
+                continue  # a stop word
+            df = searcher.doc_freq("text", tokens[0])
+            weights[word.lower()] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        return weights
 
     def search(self, text: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score), best first."""
