@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from curbside.models import Query
 from curbside.retrieve.dense import DenseIndex
 from curbside.retrieve.embedding import EmbedderUnavailable, load_embedder
 from curbside.retrieve.fusion import convex, rrf
 from curbside.retrieve.lexical import Filters, TantivyIndex
 from curbside.retrieve.store import EvidenceStore, StoredPassage
-from curbside.models import Query
 from curbside.settings import Settings
 
 SearchMode = Literal["hybrid", "lexical", "dense"]
