@@ -112,3 +112,35 @@ def test_digest_never_quotes_a_dose(evidence_engine: Engine) -> None:
 def test_digest_wording_for_each_reader(evidence_engine: Engine, audience: str) -> None:
     article = evidence_engine.ask("Who is at risk for Acanthamoeba keratitis?", audience=audience)  # type: ignore[arg-type]
     assert article.coverage == "digest" and contract_problems(article) == []
+
+
+def test_openfda_brand_and_generic_names_feed_the_lexicon(tmp_path: Path) -> None:
+    import json
+
+    from curbside.ingest.run import ingest
+    from curbside.retrieve.store import EvidenceStore
+    from curbside.settings import Settings
+
+    record = {
+        "set_id": "00000000-0000-0000-0000-000000000000",
+        "effective_time": "20240101",
+        "openfda": {
+            "brand_name": ["Testbrand"],
+            "generic_name": ["TESTAMINE"],
+            "pharm_class_epc": ["Test Inhibitor [EPC]"],
+        },
+        "warnings_and_cautions": [
+            "5.1 Neutropenia Neutropenia occurred in patients treated with Testbrand in the "
+            "trials. Monitor the absolute neutrophil count before each cycle of treatment."
+        ],
+    }
+    source = tmp_path / "label.json"
+    source.write_text(json.dumps({"results": [record]}), encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", dense="off")
+    ingest([source], EvidenceStore(settings.evidence_path))
+    engine = Engine(settings)
+    for question in ("Testbrand and neutropenia: what now?", "neutropenia on testamine"):
+        article = engine.ask(question)
+        label = next(s for s in article.sections if s.key == "label-testamine")
+        assert any("absolute neutrophil count" in s.text for s in label.statements)
+        assert contract_problems(article) == []

@@ -109,6 +109,9 @@ def test_lexical_search_finds_and_filters(evidence: tuple[Settings, IngestReport
     by_drug = retriever.search("myelosuppression", k=5, filters=Filters(drugs=("bendamustine",)))
     assert by_drug.hits and all("bendamustine" in h.passage.drugs for h in by_drug.hits)
     assert retriever.search("?!", k=5).hits == []
+    # Query-language words and characters are plain words here, whatever their case.
+    for odd in ("NEUTROPENIA IN THE PREGNANT WOMAN OR NOT AND", 'title:"x" +(a -b)^2 ~ * [1 TO 2]'):
+        assert isinstance(retriever.search(odd, k=3).hits, list)
 
 
 def test_search_command_json(

@@ -20,6 +20,7 @@ from curbside.models import (
     Article,
     ArticleStatement,
     CitedText,
+    Coverage,
     Query,
     Reference,
     ReviewStatus,
@@ -251,20 +252,16 @@ def _digest(
             "question and are not a recommendation."
         )
     cited = sorted({n for section in sections for s in section.statements for n in s.citations})
-    return Article(
-        question=query.text,
-        audience=query.audience,
+    return _uncurated(
+        query,
+        reasoning,
+        evidence,
+        today,
         coverage="digest",
         title="What the sources held say (no reviewed guidance)",
         bottom_line=CitedText(text=text, citations=cited),
         sections=sections,
         references=numberer.references(),
-        patient=reasoning.patient,
-        follow_ups=[],
-        status=NEW_ARTICLE_STATUS,
-        last_updated=today,
-        disclaimer=disclaimer(query.audience),
-        notes=_notes(query, evidence),
     )
 
 
@@ -277,14 +274,40 @@ def _no_coverage(query: Query, reasoning: Reasoning, evidence: Evidence, today: 
             f"Curbside cannot answer this question: {why}. It gives no recommendation here; "
             "consult the full prescribing information, local guidance or a specialist."
         )
-    return Article(
-        question=query.text,
-        audience=query.audience,
+    return _uncurated(
+        query,
+        reasoning,
+        evidence,
+        today,
         coverage="none",
         title="Outside Curbside's reviewed knowledge",
         bottom_line=CitedText(text=text, citations=[]),
         sections=[],
         references=[],
+    )
+
+
+def _uncurated(
+    query: Query,
+    reasoning: Reasoning,
+    evidence: Evidence,
+    today: date,
+    *,
+    coverage: Coverage,
+    title: str,
+    bottom_line: CitedText,
+    sections: list[Section],
+    references: list[Reference],
+) -> Article:
+    """An article that no reviewed statement answers: no follow-ups, dated today."""
+    return Article(
+        question=query.text,
+        audience=query.audience,
+        coverage=coverage,
+        title=title,
+        bottom_line=bottom_line,
+        sections=sections,
+        references=references,
         patient=reasoning.patient,
         follow_ups=[],
         status=NEW_ARTICLE_STATUS,

@@ -128,7 +128,10 @@ class TantivyIndex:
         if not words or k <= 0:
             return []
         index = self._current()
-        query = index.parse_query(" ".join(words), ["text", "title"], field_boosts={"title": 0.5})
+        # Lower case: the parser reads AND, OR, NOT and IN as operators.
+        query = index.parse_query(
+            " ".join(words).lower(), ["text", "title"], field_boosts={"title": 0.5}
+        )
         if filters:
             schema = index.schema
             clauses = [(tantivy.Occur.Must, query)]
