@@ -7,7 +7,9 @@ Q ?= What is the management of neutropenia caused by Anastrazole (Aromatase Inhi
 AUDIENCE ?= physician
 FORMAT ?= markdown
 
-.PHONY: setup ask eval test lint typecheck bench clean
+DATA ?= ../shared/data
+
+.PHONY: setup ask ingest eval test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,9 @@ setup: $(STAMP)
 
 ask: $(STAMP)
 	$(BIN)/curbside ask "$(Q)" --audience $(AUDIENCE) --format $(FORMAT)
+
+ingest: $(STAMP)
+	$(BIN)/curbside ingest $(DATA)
 
 eval: $(STAMP)
 	$(BIN)/curbside eval ../shared/eval/questions.yaml

@@ -101,6 +101,8 @@ def test_lexical_search_finds_and_filters(evidence: tuple[Settings, IngestReport
     retriever = Retriever(settings)
     result = retriever.search("deferiprone agranulocytosis absolute neutrophil count", k=5)
     assert result.mode == "lexical" and result.note
+    asked_dense = retriever.search("deferiprone agranulocytosis", k=5, mode="dense")
+    assert asked_dense.mode == "lexical" and asked_dense.hits and asked_dense.note
     assert result.hits[0].passage.document_key == "label:deferiprone"
     only_nci = retriever.search(
         "neutropenia fever", k=5, filters=Filters(kinds=("patient-information",))

@@ -82,7 +82,9 @@ class Retriever:
         """The `k` best passages for `text`, filtered by drug and document kind when given."""
         pool = max(k, self.settings.candidates)
         dense, note = self._dense_ready(mode)
-        lexical = self.lexical.search(text, pool, filters) if mode != "dense" else []
+        # Without dense vectors every mode falls back to BM25 (and the note says why).
+        use_lexical = mode != "dense" or dense is None
+        lexical = self.lexical.search(text, pool, filters) if use_lexical else []
         semantic: list[tuple[int, float]] = []
         if dense is not None:
             allowed = self.store.passage_ids(filters.drugs, filters.kinds) if filters else None
@@ -92,8 +94,6 @@ class Retriever:
             fused = lexical
         elif mode == "dense":
             ran, fused = "dense", semantic
-        elif mode == "lexical":
-            ran, fused = "lexical", lexical
         else:
             ran = "hybrid"
             if self.settings.fusion == "rrf":
