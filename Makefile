@@ -9,7 +9,7 @@ FORMAT ?= markdown
 
 DATA ?= ../shared/data
 
-.PHONY: setup ask ingest eval test lint typecheck bench clean
+.PHONY: setup ask serve ingest eval test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ setup: $(STAMP)
 
 ask: $(STAMP)
 	$(BIN)/curbside ask "$(Q)" --audience $(AUDIENCE) --format $(FORMAT)
+
+serve: $(STAMP)
+	$(BIN)/curbside serve
 
 ingest: $(STAMP)
 	$(BIN)/curbside ingest $(DATA)

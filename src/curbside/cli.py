@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--format", choices=("markdown", "json", "html"), default="markdown", help="output format"
     )
+    ask.add_argument(
+        "--patient", type=Path, help="patient data file (JSON or YAML; see curbside.patient.file)"
+    )
+    ask.add_argument("--fhir", type=Path, help="FHIR R4 Bundle (JSON) of the patient's record")
 
     ev = commands.add_parser("eval", help="run an evaluation question file")
     ev.add_argument("file", type=Path, help="questions in the format of shared/eval/questions.yaml")
@@ -55,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
 
+    serve = commands.add_parser("serve", help="run the web app, JSON API and CDS Hooks service")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     knowledge = commands.add_parser("knowledge", help="inspect the knowledge packs")
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True)
     check = knowledge_commands.add_parser("check", help="validate packs and report problems")
@@ -65,8 +73,18 @@ def _parser() -> argparse.ArgumentParser:
 def _ask(args: argparse.Namespace) -> int:
     from curbside.compose.render import render
     from curbside.engine import Engine
+    from curbside.patient.fhir import from_fhir_bundle
+    from curbside.patient.file import load_patient_file
+    from curbside.patient.merge import merge
 
-    article = Engine().ask(args.question, args.audience)
+    # Precedence: the question, then the patient file, then the FHIR record.
+    parts = []
+    if args.patient:
+        parts.append(load_patient_file(args.patient))
+    if args.fhir:
+        parts.append(from_fhir_bundle(args.fhir))
+    patient = merge(*parts) if parts else None
+    article = Engine().ask(args.question, args.audience, patient=patient)
     sys.stdout.write(render(article, args.format))
     return 0
 
@@ -200,6 +218,15 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if any(v.support == "unsupported" for v in verdicts) else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from curbside.web.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from curbside.knowledge.loader import PackError
@@ -211,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": _ingest,
         "search": _search,
         "verify": _verify,
+        "serve": _serve,
         "knowledge": _knowledge_check,
     }
     try:

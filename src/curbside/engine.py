@@ -1,6 +1,7 @@
 """The engine: the only module that knows the order of the stages.
 
-understand -> reason -> retrieve -> compose -> verify. Retrieval runs after reasoning because what
+understand (the question, merged with any patient data, and the calculators' reading of it) ->
+reason -> retrieve -> compose -> verify. Retrieval runs after reasoning because what
 it fetches depends on what the curated knowledge covers: the label text of a drug that has no
 curated entry, and, when no curated statement applies at all, the passages for an evidence digest.
 (Publishing to the article library slots in after verify when that stage arrives.)
@@ -12,14 +13,19 @@ from datetime import date
 from functools import cached_property
 
 from curbside.compose.article import Evidence, compose
-from curbside.compose.quotes import digest_quotes, label_quotes
+from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
-from curbside.models import Article, Audience, Query, Support
+from curbside.models import Article, Audience, Measurement, Query, Support
+from curbside.patient.merge import merge
+from curbside.patient.model import PatientData
 from curbside.reason import Reasoner, Reasoning
+from curbside.reason.patient import Assessment, assess
 from curbside.retrieve import Retriever, filters_for
 from curbside.retrieve.store import EvidenceStore
 from curbside.settings import Settings
-from curbside.understand import Understander
+from curbside.understand import Understander, with_patient
+from curbside.understand.lexicon import LABEL_PREFIX
+from curbside.understand.patient_text import patient_from_question
 from curbside.verify import apply_verdicts, check_contract
 from curbside.verify.support import statement_sha
 
@@ -43,6 +49,14 @@ class Engine:
                     label_names[name.lower()] = drug.generic
         self.understander = Understander(self.kb, label_names)
         self.reasoner = Reasoner(self.kb)
+        # Drug ids (curated, or "label:<generic>") known to cause neutropenia.
+        self.neutropenic = {
+            d.id for d in self.kb.drugs.values() if d.label.neutropenia != "not-listed"
+        }
+        if self.store is not None:
+            self.neutropenic |= {
+                f"{LABEL_PREFIX}{g}" for g in self.store.label_drugs_mentioning(NEUTROPENIA_WORDS)
+            }
         self.verdicts = self._current_verdicts()
 
     @cached_property
@@ -64,6 +78,26 @@ class Engine:
 
     def understand(self, question: str, audience: Audience | None = None) -> Query:
         return self.understander.understand(question, audience or self.settings.audience)
+
+    def assess(self, query: Query, patient: PatientData | None) -> tuple[Query, Assessment]:
+        """Merge the question's patient details with the patient data given (the question
+        first), run the calculators, and complete the query with what they found."""
+        data = patient_from_question(query)
+        if patient is not None:
+            data = merge(data, patient)
+        flagged = [
+            m
+            for m in data.medications
+            if any(i in self.neutropenic for i in self.understander.drug_ids(m))
+        ]
+        assessment = assess(data, flagged)
+        anc = None
+        if assessment.anc is not None:
+            written = data.anc.as_written if data.anc else assessment.anc_source or ""
+            anc = Measurement(value=assessment.anc, unit="cells/µL", original=written)
+        completed = with_patient(self.understander, query, data, anc, assessment.febrile.fever)
+        warnings = [*completed.warnings, *assessment.warnings]
+        return completed.model_copy(update={"warnings": warnings}), assessment
 
     def retrieve(self, query: Query, reasoning: Reasoning) -> Evidence:
         """Label text for label-only drugs; digest quotations when nothing curated applies."""
@@ -89,11 +123,15 @@ class Engine:
         return Evidence(digest=quotes, note=note)
 
     def ask(
-        self, question: str, audience: Audience | None = None, today: date | None = None
+        self,
+        question: str,
+        audience: Audience | None = None,
+        today: date | None = None,
+        patient: PatientData | None = None,
     ) -> Article:
-        """Answer one question as an article of the answer contract."""
-        query = self.understand(question, audience)
-        reasoning = self.reasoner.reason(query)
+        """Answer one question, about this patient when data are given, as an article."""
+        query, assessment = self.assess(self.understand(question, audience), patient)
+        reasoning = self.reasoner.reason(query, assessment)
         evidence = self.retrieve(query, reasoning)
         article = compose(query, reasoning, evidence, self.kb, today or date.today())
         article = apply_verdicts(article, self.verdicts, self.settings.strict)

@@ -150,12 +150,47 @@ class PatientSummary(BaseModel):
 
     anc_per_uL: float | None = Field(default=None, description="ANC in cells/µL.")
     anc_as_written: str | None = Field(default=None, description="The ANC as written.")
+    anc_source: str | None = Field(
+        default=None,
+        description="Where the ANC came from: the question, the patient file, the FHIR record, "
+        "or how it was computed from the WBC and differential.",
+    )
     ctcae_grade: int | None = Field(default=None, description="CTCAE v5.0 grade of the ANC.")
     severity: str | None = Field(default=None, description="mild, moderate or severe.")
     temperature_c: float | None = Field(default=None, description="Temperature in °C.")
-    febrile: bool | None = Field(default=None, description="Fever present, absent or unknown.")
+    febrile: bool | None = Field(
+        default=None, description="Fever by the IDSA definition: present, absent or unknown."
+    )
+    febrile_neutropenia: bool | None = Field(
+        default=None, description="Febrile neutropenia by the IDSA 2010 definition."
+    )
+    febrile_reason: str | None = Field(
+        default=None, description="Why the febrile-neutropenia definition is or is not met."
+    )
+    age_years: float | None = Field(default=None, description="Age in years.")
+    mascc_score: int | None = Field(
+        default=None, description="MASCC risk index from the items known (maximum 26)."
+    )
+    mascc_risk: str | None = Field(
+        default=None, description="MASCC class: low (21 or more) or high; null if undecided."
+    )
+    cisne_score: int | None = Field(default=None, description="CISNE score from the items known.")
+    cisne_risk: str | None = Field(
+        default=None, description="CISNE class: low, intermediate or high; null if undecided."
+    )
     drugs: list[str] = Field(default_factory=list, description="Medicines named.")
+    medications: list[str] = Field(
+        default_factory=list, description="The patient's medicine list, as given."
+    )
+    neutropenia_drugs: list[str] = Field(
+        default_factory=list,
+        description="Medicines on the list known to cause neutropenia (curated or by label).",
+    )
     infections: list[str] = Field(default_factory=list, description="Infections named.")
+    origin: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each patient value came from: question, file or fhir.",
+    )
 
 
 class Article(BaseModel):

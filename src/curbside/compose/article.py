@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from curbside.compose.findings import findings
 from curbside.compose.quotes import Quote, passage_reference
 from curbside.compose.wording import (
     disclaimer,
@@ -138,6 +139,17 @@ def compose(
     for selected in reasoning.statements:
         by_section.setdefault(selected.statement.section, []).append(selected)
     sections: list[Section] = []
+    if reasoning.assessment is not None:
+        found = findings(reasoning.assessment, query, kb)
+        if found:
+            title = "About you" if query.audience == "patient" else "This patient"
+            statements = [
+                ArticleStatement(
+                    id=f.id, text=f.text, citations=numberer.cite(f.cite), urgent=f.urgent
+                )
+                for f in found
+            ]
+            sections.append(Section(key="patient", title=title, statements=statements))
     labels_placed = False
     for key in section_order(query):
         chosen = by_section.get(key)

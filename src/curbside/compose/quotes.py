@@ -18,6 +18,8 @@ from curbside.retrieve import Hit
 from curbside.retrieve.store import StoredPassage
 from curbside.retrieve.terms import content_terms, stem
 
+# Words of label text that speak of neutropenia (for finding the labels that do).
+NEUTROPENIA_WORDS = ("neutropeni", "agranulocyt", "myelosuppress", "neutrophil count")
 NEUTROPENIA_TERMS = re.compile(
     r"neutropeni|neutrophil|agranulocytosis|myelosuppress|bone marrow suppress|\bANC\b|"
     r"white blood cell|leukopeni|granulocytopeni|febrile",

@@ -49,6 +49,38 @@ def reference_line(ref: Reference) -> str:
     return "".join(parts)
 
 
+def patient_lines(article: Article) -> list[str]:
+    """The patient block as short lines of text (Markdown and HTML share them)."""
+    p = article.patient
+    if p is None:
+        return []
+    lines = []
+    if p.anc_per_uL is not None:
+        grade = f", CTCAE grade {p.ctcae_grade}" if p.ctcae_grade is not None else ""
+        sev = f", {p.severity}" if p.severity else ""
+        written = f"as written: {p.anc_as_written}" if p.anc_as_written else ""
+        where = "; ".join(x for x in (written, p.anc_source or "") if x)
+        lines.append(f"ANC {p.anc_per_uL:,.0f} cells/µL ({where}){grade}{sev}")
+    if p.temperature_c is not None:
+        lines.append(f"Temperature {p.temperature_c:.1f} °C")
+    if p.febrile is not None:
+        lines.append(f"Fever: {'yes' if p.febrile else 'no'}")
+    if p.febrile_neutropenia is not None:
+        answer = "yes" if p.febrile_neutropenia else "no"
+        lines.append(f"Febrile neutropenia (IDSA): {answer} ({p.febrile_reason})")
+    if p.age_years is not None:
+        lines.append(f"Age {p.age_years:g} years")
+    if p.mascc_score is not None:
+        lines.append(f"MASCC {p.mascc_score} ({p.mascc_risk or 'class not decided'})")
+    if p.cisne_score is not None:
+        lines.append(f"CISNE {p.cisne_score} ({p.cisne_risk or 'class not decided'})")
+    if p.medications:
+        lines.append(f"Medicines: {', '.join(p.medications)}")
+    if p.neutropenia_drugs:
+        lines.append(f"Can cause neutropenia: {', '.join(p.neutropenia_drugs)}")
+    return lines
+
+
 def to_markdown(article: Article) -> str:
     lines = [f"# {article.title}", "", f"**Question:** {article.question}", ""]
     lines += [f"**Bottom line:** {article.bottom_line.text}{marks(article.bottom_line.citations)}"]
@@ -63,18 +95,9 @@ def to_markdown(article: Article) -> str:
             )
             lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{check}")
     if article.patient:
-        p = article.patient
-        lines += ["", "## Patient values read", ""]
-        if p.anc_per_uL is not None:
-            grade = f", CTCAE grade {p.ctcae_grade}" if p.ctcae_grade is not None else ""
-            sev = f", {p.severity}" if p.severity else ""
-            lines.append(
-                f"- ANC {p.anc_per_uL:,.0f} cells/µL (as written: {p.anc_as_written}){grade}{sev}"
-            )
-        if p.temperature_c is not None:
-            lines.append(f"- Temperature {p.temperature_c:.1f} °C")
-        if p.febrile is not None:
-            lines.append(f"- Fever: {'yes' if p.febrile else 'no'}")
+        lines += ["", "## Patient values read", ""] + [
+            f"- {line}" for line in patient_lines(article)
+        ]
     if article.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in article.notes]
     if article.references:
@@ -107,7 +130,11 @@ def _environment() -> Environment:
 
 def to_html(article: Article) -> str:
     template = _environment().get_template("article.html")
-    return template.render(article=article, status_label=STATUS_LABELS[article.status])
+    return template.render(
+        article=article,
+        status_label=STATUS_LABELS[article.status],
+        patient_lines=patient_lines(article),
+    )
 
 
 def render(article: Article, fmt: Format) -> str:

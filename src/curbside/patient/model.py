@@ -64,7 +64,10 @@ class PatientData(BaseModel):
     burden_of_illness: BurdenOfIllness | None = Field(
         default=None, description="Burden of febrile neutropenia: symptoms none, mild, ..."
     )
-    hypotension: bool | None = Field(default=None, description="Systolic BP below 90 mmHg.")
+    hypotension: bool | None = Field(
+        default=None,
+        description="Systolic BP of 90 mmHg or less (MASCC scores 'no hypotension' above 90).",
+    )
     copd: bool | None = Field(default=None, description="Chronic obstructive pulmonary disease.")
     tumour: TumourType | None = Field(default=None, description="Solid tumour or haematological.")
     prior_fungal_infection: bool | None = Field(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from curbside.clinical.ctcae import neutrophil_grade, severity
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Statement
 from curbside.models import Intent, PatientSummary, Query
+from curbside.reason.patient import Assessment, summary
 
 # Follow-up kinds: an intent to ask about the same drug, or "fever" for the febrile pathway.
 _DRUG_FOLLOW_UPS: tuple[Intent, ...] = ("hold", "resume", "monitoring", "alternatives")
@@ -36,6 +36,7 @@ class Reasoning:
     patient: PatientSummary | None
     out_of_scope: str | None  # why nothing curated applies, when that is so
     follow_ups: list[str] = field(default_factory=list)  # follow-up kinds the packs can answer
+    assessment: Assessment | None = None  # what the calculators made of the patient's data
 
 
 class Reasoner:
@@ -44,11 +45,11 @@ class Reasoner:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
 
-    def reason(self, query: Query) -> Reasoning:
-        patient = patient_summary(query)
+    def reason(self, query: Query, assessment: Assessment) -> Reasoning:
+        patient = summary(assessment, query) if assessment.has_data else None
         why_not = self._out_of_scope(query)
         if why_not:
-            return Reasoning(None, [], patient, why_not)
+            return Reasoning(None, [], patient, why_not, assessment=assessment)
         chosen: list[Selected] = []
         bottom: list[Selected] = []
         for statement in self.kb.statements:
@@ -56,12 +57,14 @@ class Reasoner:
             if selected is not None:
                 (bottom if statement.section == "bottom-line" else chosen).append(selected)
         if not chosen:
-            return Reasoning(None, [], patient, "no reviewed statement answers this question")
+            return Reasoning(
+                None, [], patient, "no reviewed statement answers this question", [], assessment
+            )
         ranked = sorted(chosen, key=lambda s: (not s.urgent, -s.score))
         best_bottom = max(bottom, key=lambda s: s.score, default=None)
         shown = {s.statement.id for s in ranked}
         follow_ups = self._follow_ups(query, shown)
-        return Reasoning(best_bottom or ranked[0], ranked, patient, None, follow_ups)
+        return Reasoning(best_bottom or ranked[0], ranked, patient, None, follow_ups, assessment)
 
     def _answers(self, query: Query, specific: bool, shown: set[str]) -> bool:
         """Whether `query` would add a statement not in `shown` (about its drug, if `specific`)."""
@@ -139,20 +142,3 @@ class Reasoner:
             bool(query.febrile) or "febrile-neutropenia" in query.conditions
         )
         return Selected(statement, score, scope, urgent)
-
-
-def patient_summary(query: Query) -> PatientSummary | None:
-    """The patient block: only what the question gave, plus what follows from it."""
-    if query.anc is None and query.temperature is None:
-        return None
-    anc = query.anc.value if query.anc else None
-    return PatientSummary(
-        anc_per_uL=anc,
-        anc_as_written=query.anc.original if query.anc else None,
-        ctcae_grade=neutrophil_grade(anc) if anc is not None else None,
-        severity=severity(anc) if anc is not None else None,
-        temperature_c=query.temperature.value if query.temperature else None,
-        febrile=query.febrile,
-        drugs=list(query.drugs),
-        infections=[i for i in query.infections if i != "any"],
-    )

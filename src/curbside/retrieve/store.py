@@ -287,6 +287,20 @@ class EvidenceStore:
             for g, (b, c) in sorted(merged.items())
         ]
 
+    def label_drugs_mentioning(self, words: Iterable[str]) -> set[str]:
+        """Generic names of drugs whose ingested label text contains any of `words`."""
+        terms = [f"%{w.lower()}%" for w in words]
+        if not terms:
+            return set()
+        match = " OR ".join("lower(p.text) LIKE ?" for _ in terms)
+        rows = self.db.execute(
+            "SELECT DISTINCT j.value FROM documents d, json_each(d.drugs) j "
+            "WHERE d.kind = 'drug-label' AND EXISTS (SELECT 1 FROM passages p "
+            f"WHERE p.document_id = d.id AND ({match}))",
+            terms,
+        )
+        return {r[0] for r in rows}
+
     # -- vectors -----------------------------------------------------------------------------
 
     def unembedded(self, model: str) -> list[tuple[str, str]]:

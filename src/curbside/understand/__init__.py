@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 from curbside.knowledge.base import KnowledgeBase
-from curbside.models import Audience, ConditionName, InfectionName, Intent, Query
+from curbside.models import Audience, ConditionName, InfectionName, Intent, Measurement, Query
+from curbside.patient.model import PatientData
 from curbside.understand.lexicon import LABEL_PREFIX, Lexicon
 from curbside.understand.patterns import (
     AFEBRILE,
@@ -58,6 +59,10 @@ class Understander:
         """`label_names` maps generic and brand names of ingested labels to the generic name."""
         self.kb = kb
         self.lexicon = Lexicon(kb, label_names)
+
+    def drug_ids(self, name: str) -> list[str]:
+        """Ids of the drugs a medicine name denotes: curated ids, or 'label:<generic>'."""
+        return [m.drug_id for m in self.lexicon.drugs(normalize(name))]
 
     def understand(self, question: str, audience: Audience = "physician") -> Query:
         asked = check_question(question)
@@ -112,6 +117,49 @@ class Understander:
             intents=intents,
             warnings=values.warnings,
         )
+
+
+def with_patient(
+    understander: Understander,
+    query: Query,
+    data: PatientData,
+    anc: Measurement | None,
+    febrile: bool | None,
+) -> Query:
+    """The query as the patient's data complete it: the ANC used (measured or computed), the
+    temperature, fever by the IDSA definition, the patient's medicines as drugs, and
+    neutropenia when the ANC shows it."""
+    update: dict[str, object] = {}
+    if anc is not None:
+        update["anc"] = anc
+    if data.temperature is not None and data.origin.get("temperature") != "question":
+        update["temperature"] = Measurement(
+            value=data.temperature.value, unit="°C", original=data.temperature.as_written
+        )
+    if febrile is not None:
+        update["febrile"] = febrile
+    drugs, label_drugs = list(query.drugs), list(query.label_drugs)
+    for name in data.medications:
+        for drug_id in understander.drug_ids(name):
+            if drug_id.startswith(LABEL_PREFIX):
+                generic = drug_id.removeprefix(LABEL_PREFIX)
+                if generic not in label_drugs:
+                    label_drugs.append(generic)
+            elif drug_id not in drugs:
+                drugs.append(drug_id)
+    classes = list(query.drug_classes)
+    for class_id in understander.kb.classes_of(drugs):
+        if class_id not in classes:
+            classes.append(class_id)
+    update.update(drugs=drugs, label_drugs=label_drugs, drug_classes=classes)
+    conditions = list(query.conditions)
+    used = anc or query.anc
+    if used is not None and used.value < 1500 and "neutropenia" not in conditions:
+        conditions.append("neutropenia")
+    if febrile and "neutropenia" in conditions and "febrile-neutropenia" not in conditions:
+        conditions.insert(0, "febrile-neutropenia")
+    update["conditions"] = conditions
+    return query.model_copy(update=update)
 
 
 def _fever_state(text: str, temperature_c: float | None) -> bool | None:

@@ -1,0 +1,139 @@
+"""The "This patient" section: what the calculators found in the patient's data, in words, each
+finding cited to the source that defines it (CTCAE, IDSA, MASCC, CISNE, the drug's label).
+
+The figures come from the calculators; the wording is written here once per reader. A finding is
+shown only when its inputs are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from curbside.clinical.ctcae import severity
+from curbside.clinical.risk_scores import ScoreResult
+from curbside.knowledge.base import KnowledgeBase
+from curbside.knowledge.schema import Citation
+from curbside.models import Query
+from curbside.reason.patient import Assessment
+
+# Pack sources that define what the calculators compute (checked by the tests to exist).
+CTCAE = Citation(source="ctcae-v5", locator="Investigations: Neutrophil count decreased")
+IDSA_DEFINITIONS = Citation(
+    source="idsa-2010-fn", locator="Executive summary: definitions of fever and neutropenia"
+)
+MASCC = Citation(source="klastersky-2000-mascc", locator="MASCC risk-index score")
+CISNE = Citation(source="carmona-bayonas-2015-cisne", locator="Abstract: CISNE score and classes")
+FINDING_SOURCES = (CTCAE, IDSA_DEFINITIONS, MASCC, CISNE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One computed statement about this patient."""
+
+    id: str
+    text: str
+    cite: list[Citation]
+    urgent: bool = False
+
+
+def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Finding]:
+    """The findings for this reader, most urgent first."""
+    patient = query.audience == "patient"
+    out: list[Finding] = []
+    a = assessment
+    if a.is_febrile_neutropenia:
+        text = (
+            "Fever with a very low neutrophil count is an emergency: call your care team or go "
+            "to the emergency department now."
+            if patient
+            else f"Febrile neutropenia by the IDSA definition ({a.febrile.reason}): treat it as "
+            "a medical emergency."
+        )
+        out.append(Finding("patient-febrile-neutropenia", text, [IDSA_DEFINITIONS], urgent=True))
+    elif a.febrile.fever is False and a.data.temperature is not None and not patient:
+        out.append(
+            Finding(
+                "patient-no-fever",
+                f"No fever by the IDSA definition ({a.febrile.reason}).",
+                [IDSA_DEFINITIONS],
+            )
+        )
+    if a.anc is not None and a.grade is not None:
+        where = f" ({a.anc_source})" if a.anc_source and not patient else ""
+        text = (
+            f"A neutrophil count of {a.anc:,.0f} cells/µL is {severity(a.anc)} neutropenia "
+            f"(grade {a.grade} of 4)."
+            if patient
+            else f"ANC {a.anc:,.0f} cells/µL{where}: CTCAE v5.0 grade {a.grade} "
+            f"neutrophil count decreased ({severity(a.anc)})."
+        )
+        out.append(Finding("patient-anc-grade", text, [CTCAE]))
+    text = query.normalized
+    named_cisne = "cisne" in text or any(
+        f in a.data.origin
+        for f in ("ecog", "stress_hyperglycemia", "chronic_cardiovascular_disease", "monocytes")
+    )
+    asked_mascc = "mascc" in text or ("risk-score" in query.intents and not named_cisne)
+    # Unasked, MASCC is shown for febrile neutropenia only once its class is decided.
+    decided = a.mascc is not None and a.mascc.risk is not None
+    wants_mascc = asked_mascc or (a.is_febrile_neutropenia and decided)
+    if a.mascc is not None and wants_mascc and not patient:
+        out.append(Finding("patient-mascc", _mascc_text(a.mascc), [MASCC]))
+    if a.cisne is not None and named_cisne and not patient:
+        out.append(Finding("patient-cisne", _cisne_text(a.cisne), [CISNE]))
+    others = [m for m in a.neutropenia_drugs if m.lower() not in _asked(query, kb)]
+    if others and not patient:
+        cites = [c for name in others for c in _label_citations(name, kb)]
+        if cites:
+            out.append(
+                Finding(
+                    "patient-other-drugs",
+                    "Other medicines on the patient's list that can cause neutropenia: "
+                    f"{', '.join(others)}.",
+                    cites,
+                )
+            )
+    return out
+
+
+def _asked(query: Query, kb: KnowledgeBase) -> set[str]:
+    named = {kb.drugs[d].name.lower() for d in query.drugs} | set(query.drugs)
+    return named | {d.lower() for d in query.label_drugs}
+
+
+def _label_citations(name: str, kb: KnowledgeBase) -> list[Citation]:
+    for drug in kb.drugs.values():
+        if name.lower() in {drug.id, drug.name.lower(), *(b.lower() for b in drug.brands)}:
+            return list(drug.label.citations)
+    return []
+
+
+def _items(score: ScoreResult[Any]) -> str:
+    return "; ".join(f"{label} {points}" for label, points in score.items)
+
+
+def _mascc_text(score: ScoreResult[Any]) -> str:
+    if score.risk is None:
+        unknown = ", ".join(score.missing)
+        return (
+            f"MASCC risk index: {score.minimum} to {score.maximum} of 26 depending on what is "
+            f"not known ({unknown}); low risk needs 21 or more, so the class is not decided."
+        )
+    known = f" ({_items(score)})" if score.items else ""
+    return (
+        f"MASCC risk index {score.score} of 26{known}: {score.risk} risk (21 or more is low risk)."
+    )
+
+
+def _cisne_text(score: ScoreResult[Any]) -> str:
+    if score.risk is None:
+        unknown = ", ".join(score.missing)
+        return (
+            f"CISNE score: {score.minimum} to {score.maximum} depending on what is not known "
+            f"({unknown}): the class is not decided (0 low, 1 to 2 intermediate, 3 or more high)."
+        )
+    return (
+        f"CISNE score {score.score} ({_items(score)}): {score.risk} risk (0 low, 1 to 2 "
+        "intermediate, 3 or more high)."
+    )

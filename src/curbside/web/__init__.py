@@ -1,0 +1,2 @@
+"""The web shells: a JSON API, the article page and the CDS Hooks service. Thin: the engine
+answers."""
