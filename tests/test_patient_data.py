@@ -379,3 +379,9 @@ def test_merge_of_equal_values_says_nothing() -> None:
     merged = merge(a, b)
     assert merged.anc == a.anc and merged.warnings == []
     assert merge() == PatientData()
+
+
+def test_a_leukaemic_white_count_is_read(tmp_path: Path) -> None:
+    record = _write(tmp_path, "p.yaml", "wbc: 250 x10^9/L\nneutrophils: 2%\n")
+    data = load_patient_file(record)
+    assert data.wbc is not None and data.wbc.value == 250_000

@@ -61,10 +61,10 @@ def _cells_per_ul_in_one(unit: str) -> float:
     raise UnitError(f"unknown count unit '{unit}': use cells/µL, /mm³, ×10^9/L or ×10^3/µL")
 
 
-def count_to_per_ul(value: float, unit: str) -> float:
-    """Convert a neutrophil (or white cell) count to cells/µL."""
+def count_to_per_ul(value: float, unit: str, maximum: float = MAX_ANC_PER_UL) -> float:
+    """Convert a neutrophil (or, with `maximum=MAX_WBC_PER_UL`, white cell) count to cells/µL."""
     per_ul = value * _cells_per_ul_in_one(unit)
-    if per_ul < 0 or per_ul > MAX_ANC_PER_UL or value != value:
+    if per_ul < 0 or per_ul > maximum or value != value:
         raise UnitError(f"a count of {value:g} {unit} is not possible")
     return per_ul
 

@@ -79,9 +79,9 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
     decided = a.mascc is not None and a.mascc.risk is not None
     wants_mascc = asked_mascc or (a.is_febrile_neutropenia and decided)
     if a.mascc is not None and wants_mascc and not patient:
-        out.append(Finding("patient-mascc", _mascc_text(a.mascc), [MASCC]))
+        out.append(Finding("patient-mascc", _score_text(a.mascc), [MASCC]))
     if a.cisne is not None and named_cisne and not patient:
-        out.append(Finding("patient-cisne", _cisne_text(a.cisne), [CISNE]))
+        out.append(Finding("patient-cisne", _score_text(a.cisne), [CISNE]))
     others = [m for m in a.neutropenia_drugs if m.lower() not in _asked(query, kb)]
     if others and not patient:
         cites = [c for name in others for c in _label_citations(name, kb)]
@@ -113,27 +113,22 @@ def _items(score: ScoreResult[Any]) -> str:
     return "; ".join(f"{label} {points}" for label, points in score.items)
 
 
-def _mascc_text(score: ScoreResult[Any]) -> str:
-    if score.risk is None:
-        unknown = ", ".join(score.missing)
-        return (
-            f"MASCC risk index: {score.minimum} to {score.maximum} of 26 depending on what is "
-            f"not known ({unknown}); low risk needs 21 or more, so the class is not decided."
-        )
-    known = f" ({_items(score)})" if score.items else ""
-    return (
-        f"MASCC risk index {score.score} of 26{known}: {score.risk} risk (21 or more is low risk)."
-    )
+# How each score's classes are defined, as the reader is told.
+_CLASSES = {
+    "MASCC": ("risk index", " of 26", "21 or more is low risk"),
+    "CISNE": ("score", "", "0 low, 1 to 2 intermediate, 3 or more high"),
+}
 
 
-def _cisne_text(score: ScoreResult[Any]) -> str:
+def _score_text(score: ScoreResult[Any]) -> str:
+    """A MASCC or CISNE result in words: the class, or the range while it is undecided."""
+    noun, out_of, classes = _CLASSES[score.name]
     if score.risk is None:
-        unknown = ", ".join(score.missing)
         return (
-            f"CISNE score: {score.minimum} to {score.maximum} depending on what is not known "
-            f"({unknown}): the class is not decided (0 low, 1 to 2 intermediate, 3 or more high)."
+            f"{score.name} {noun}: {score.minimum} to {score.maximum}{out_of} depending on what "
+            f"is not known ({', '.join(score.missing)}); the class is not decided ({classes})."
         )
     return (
-        f"CISNE score {score.score} ({_items(score)}): {score.risk} risk (0 low, 1 to 2 "
-        "intermediate, 3 or more high)."
+        f"{score.name} {noun} {score.score}{out_of} ({_items(score)}): {score.risk} risk "
+        f"({classes})."
     )

@@ -53,9 +53,9 @@ from pydantic import ValidationError
 
 from curbside.clinical.units import UnitError
 from curbside.patient.errors import PatientDataError
-from curbside.patient.file import count_reading, is_percent_unit, temperature_reading
 from curbside.patient.merge import format_value, label, union
 from curbside.patient.model import PatientData, Reading
+from curbside.patient.readings import count_reading, is_percent_unit, temperature_reading
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

@@ -58,13 +58,11 @@ import yaml
 from pydantic import ValidationError
 
 from curbside.clinical.units import (
-    UnitError,
-    count_to_per_ul,
     infer_temperature_unit,
-    temperature_to_c,
 )
 from curbside.patient.errors import PatientDataError
 from curbside.patient.model import PatientData, Reading
+from curbside.patient.readings import count_reading, is_percent_unit, temperature_reading
 
 MAX_FILE_BYTES = 256 * 1024
 _YAML_SUFFIXES = {".yaml", ".yml"}
@@ -265,7 +263,6 @@ def _names(value: object) -> list[str]:
 
 
 _QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
-_PERCENT_UNITS = {"%", "percent", "pct", "per cent"}
 
 
 def _quantity(value: object) -> tuple[float, str | None, str, datetime | None]:
@@ -304,11 +301,6 @@ def _taken(value: object) -> datetime | None:
         except ValueError:
             pass
     raise ValueError(f"'taken' must be a date such as 2026-11-20, not {_show(value)}")
-
-
-def is_percent_unit(unit: str | None) -> bool:
-    """Whether a unit says the value is a percentage (of white cells), not a count."""
-    return unit is not None and unit.strip().lower() in _PERCENT_UNITS
 
 
 def _count(value: object) -> Reading:
@@ -390,40 +382,3 @@ _KEYS: _Table = {
         "monocytes": ("monocytes", _count),
     },
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Readings in canonical units (shared with the FHIR reader)
-
-
-def _plain_count_unit(unit: str) -> str:
-    """UCUM count spellings (10*3/uL, {cells}/uL, 10*9/L) in the spelling units.py reads."""
-    plain = re.sub(r"\{[^}]*\}", "", unit).strip()
-    plain = re.sub(r"^(x?)10\*(\d+)", r"\g<1>10^\2", plain)
-    return "G/L" if plain.lower() == "giga/l" else plain
-
-
-_TEMPERATURE_UNITS = {"cel": "C", "degc": "C", "degf": "F"}
-
-
-def count_reading(
-    value: float, unit: str, *, as_written: str | None = None, taken: datetime | None = None
-) -> Reading:
-    """A count (neutrophils, white cells, monocytes) in cells/µL; raises UnitError.
-
-    A percentage is refused: a share of the white cells is never taken for a count.
-    """
-    written = as_written or f"{value:g} {unit}"
-    if is_percent_unit(unit):
-        raise UnitError(f"{written} is a percentage, not an absolute count")
-    per_ul = count_to_per_ul(value, _plain_count_unit(unit))
-    return Reading(value=round(per_ul, 3), as_written=written, taken=taken)
-
-
-def temperature_reading(
-    value: float, unit: str, *, as_written: str | None = None, taken: datetime | None = None
-) -> Reading:
-    """A body temperature in °C; raises UnitError."""
-    key = unit.strip().strip("[]").lower()
-    celsius = temperature_to_c(value, _TEMPERATURE_UNITS.get(key, unit))
-    return Reading(value=celsius, as_written=as_written or f"{value:g} {unit}", taken=taken)
