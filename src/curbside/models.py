@@ -20,6 +20,7 @@ Intent = Literal[
     "management",
     "hold",
     "resume",
+    "rechallenge",
     "monitoring",
     "alternatives",
     "dosing",
@@ -79,6 +80,12 @@ class Query(BaseModel):
     )
     anc: Measurement | None = Field(default=None, description="Absolute neutrophil count.")
     temperature: Measurement | None = Field(default=None, description="Body temperature.")
+    grade: int | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description="CTCAE grade of the neutropenia as written ('grade 3', 'G4'), if given.",
+    )
     intents: list[Intent] = Field(
         default_factory=list, description="What the reader wants to know, most specific first."
     )

@@ -153,6 +153,13 @@ class When(Strict):
         default=None, description="True: for fever; False: only without fever; null: either."
     )
     anc: AncRange | None = Field(default=None, description="ANC range where it applies.")
+    grades: list[int] = Field(
+        default_factory=list,
+        description=(
+            "CTCAE grades (1-4) of neutropenia where it applies, for label tables written by "
+            "grade; the grade is the one written in the question or computed from the ANC."
+        ),
+    )
     infections: list[InfectionName] = Field(
         default_factory=list,
         description="Applies only when one of these infections is mentioned ('any' for any).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from curbside.clinical.ctcae import neutrophil_grade
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Statement
 from curbside.models import Intent, PatientSummary, Query
@@ -134,6 +135,14 @@ class Reasoner:
             if not when.anc.contains(query.anc.value):
                 return None
             score += 2
+        if when.grades:
+            grade = query.grade
+            if grade is None and query.anc is not None:
+                grade = neutrophil_grade(query.anc.value)
+            if grade is not None:
+                if grade not in when.grades:
+                    return None
+                score += 2
         if when.infections:
             if not set(when.infections) & set(query.infections):
                 return None

@@ -13,6 +13,7 @@ from curbside.understand.patterns import (
     AFEBRILE,
     CONDITION_PATTERNS,
     FEBRILE,
+    GRADE_PATTERN,
     HYPOTHETICAL_FEVER,
     INFECTION_PATTERNS,
     INTENT_PATTERNS,
@@ -96,6 +97,11 @@ class Understander:
         if febrile and "febrile-neutropenia" not in conditions and "neutropenia" in conditions:
             conditions.insert(0, "febrile-neutropenia")
 
+        grade_match = GRADE_PATTERN.search(text)
+        grade = int(grade_match.group("a") or grade_match.group("b")) if grade_match else None
+        if grade is not None and "neutropenia" not in conditions:
+            conditions.append("neutropenia")
+
         intents: list[Intent] = [i for i, p in INTENT_PATTERNS if p.search(text)]
         if not intents:
             intents = ["management"]
@@ -114,6 +120,7 @@ class Understander:
             febrile=febrile,
             anc=values.anc,
             temperature=values.temperature,
+            grade=grade,
             intents=intents,
             warnings=values.warnings,
         )

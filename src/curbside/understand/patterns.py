@@ -76,6 +76,12 @@ HYPOTHETICAL_FEVER = _any(
 )
 
 # Ordered most specific first: the first intent found is the question's main intent.
+# "grade 3 neutropenia", "G4 neutropenia", "neutropenia grade 2", "grade 3 ANC".
+GRADE_PATTERN = re.compile(
+    r"\b(?:ctcae\s+)?(?:grade|g)\s*(?P<a>[1-4])\b(?=[^.?!]{0,30}\b(?:neutrop|anc|neutrophil))"
+    r"|\bneutropenia,?\s+(?:ctcae\s+)?grade\s*(?P<b>[1-4])\b"
+)
+
 INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("risk-score", _any(r"\bmascc\b", r"\bcisne\b", r"\brisk (?:score|index|stratif)")),
     (
@@ -108,7 +114,15 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ),
     (
         "grading",
-        _any(r"\bgraded?\b", r"\bgrading\b", r"\bctcae\b", r"\bclassif", r"\bhow severe\b"),
+        _any(
+            r"\bgraded\b",
+            r"\bgrading\b",
+            r"\bctcae\b",
+            r"\bclassif",
+            r"\bhow severe\b",
+            r"\bwhat grade\b",
+            r"\bgrades? of\b",
+        ),
     ),
     (
         "hold",
@@ -118,6 +132,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
             r"\bcontinue or\b|\bor continue\b|\bkeep (?:taking|giving|on)\b",
         ),
     ),
+    ("rechallenge", _any(r"\brechalleng", r"\bre-?expos", r"\btry (?:it |\w+ )?again\b")),
     (
         "resume",
         _any(
