@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True)
     check = knowledge_commands.add_parser("check", help="validate packs and report problems")
     check.add_argument("paths", nargs="*", type=Path, help="extra pack files or folders")
+    report = knowledge_commands.add_parser(
+        "report", help="coverage: drugs, question forms answered, sources and verification"
+    )
+    report.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -104,6 +108,32 @@ def _eval(args: argparse.Namespace) -> int:
     outcomes = run_eval(engine, questions)
     print(report(outcomes, time.perf_counter() - start))
     return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _knowledge(args: argparse.Namespace) -> int:
+    return _knowledge_report(args) if args.action == "report" else _knowledge_check(args)
+
+
+def _knowledge_report(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from curbside.coverage import build_report, render_report
+    from curbside.knowledge.base import KnowledgeBase
+    from curbside.retrieve.store import EvidenceStore
+    from curbside.settings import Settings
+
+    settings = Settings()
+    verdicts = None
+    if settings.evidence_path.is_file():
+        stored = EvidenceStore(settings.evidence_path).verdicts()
+        verdicts = {statement_id: support for statement_id, (_, support) in stored.items()}
+    report = build_report(KnowledgeBase.load(settings.packs), verdicts)
+    if args.format == "json":
+        print(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        print(render_report(report))
+    return 0
 
 
 def _knowledge_check(args: argparse.Namespace) -> int:
@@ -239,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "search": _search,
         "verify": _verify,
         "serve": _serve,
-        "knowledge": _knowledge_check,
+        "knowledge": _knowledge,
     }
     try:
         return handlers[args.command](args)

@@ -43,11 +43,14 @@ class Engine:
         path = self.settings.evidence_path
         self.store = EvidenceStore(path) if path.is_file() else None
         label_names: dict[str, str] = {}
+        label_classes: dict[str, list[str]] = {}
         if self.store is not None:
             for drug in self.store.label_drugs():
                 for name in (drug.generic, *drug.brand_names):
                     label_names[name.lower()] = drug.generic
-        self.understander = Understander(self.kb, label_names)
+                classes = [self.kb.class_named(c) for c in drug.pharm_classes]
+                label_classes[drug.generic] = [c for c in classes if c is not None]
+        self.understander = Understander(self.kb, label_names, label_classes)
         self.reasoner = Reasoner(self.kb)
         # Drug ids (curated, or "label:<generic>") known to cause neutropenia.
         self.neutropenic = {

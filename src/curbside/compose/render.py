@@ -93,7 +93,8 @@ def to_markdown(article: Article) -> str:
                 if statement.support == ("unsupported")
                 else ""
             )
-            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{check}")
+            level = " _(class-level guidance)_" if statement.scope == "class" else ""
+            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{level}{check}")
     if article.patient:
         lines += ["", "## Patient values read", ""] + [
             f"- {line}" for line in patient_lines(article)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +41,16 @@ class KnowledgeBase:
             updated.update((s.id, pack.updated) for s in pack.statements)
         return cls(sources, classes, drugs, statements, updated, [item.path for item in loaded])
 
+    def class_named(self, name: str) -> str | None:
+        """The class a name denotes (its name or a synonym, singular or plural, any case, an
+        openFDA suffix such as ' [EPC]' ignored), or None."""
+        wanted = _class_key(name)
+        for drug_class in self.classes.values():
+            names = (drug_class.name, *drug_class.synonyms)
+            if any(_class_key(n) == wanted for n in names):
+                return drug_class.id
+        return None
+
     def classes_of(self, drug_ids: Iterable[str]) -> list[str]:
         """Class ids of the given drugs, without repeats, in order."""
         out: list[str] = []
@@ -48,3 +59,9 @@ class KnowledgeBase:
                 if class_id not in out:
                     out.append(class_id)
         return out
+
+
+def _class_key(name: str) -> str:
+    key = re.sub(r"\s*\[[a-z]+\]\s*$", "", name.strip().lower())
+    key = re.sub(r"[\s-]+", " ", key)
+    return key[:-1] if key.endswith("s") else key

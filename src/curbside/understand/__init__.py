@@ -56,10 +56,27 @@ def check_question(text: str) -> str:
 class Understander:
     """Holds the lexicon built from the knowledge base; `understand` is cheap per question."""
 
-    def __init__(self, kb: KnowledgeBase, label_names: dict[str, str] | None = None) -> None:
-        """`label_names` maps generic and brand names of ingested labels to the generic name."""
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        label_names: dict[str, str] | None = None,
+        label_classes: dict[str, list[str]] | None = None,
+    ) -> None:
+        """`label_names` maps generic and brand names of ingested labels to the generic name;
+        `label_classes` maps such a generic name to the pack classes its label names."""
         self.kb = kb
         self.lexicon = Lexicon(kb, label_names)
+        self.label_classes = label_classes or {}
+
+    def classes_for(self, drugs: list[str], label_drugs: list[str], named: list[str]) -> list[str]:
+        """Classes named in the question, then those of its drugs (curated or label-only)."""
+        out = list(named)
+        found = self.kb.classes_of(drugs)
+        found += [c for generic in label_drugs for c in self.label_classes.get(generic, [])]
+        for class_id in found:
+            if class_id not in out:
+                out.append(class_id)
+        return out
 
     def drug_ids(self, name: str) -> list[str]:
         """Ids of the drugs a medicine name denotes: curated ids, or 'label:<generic>'."""
@@ -76,10 +93,7 @@ class Understander:
             if m.drug_id.startswith(LABEL_PREFIX)
         ]
         named_classes = self.lexicon.classes(text)
-        classes = list(named_classes)
-        for class_id in self.kb.classes_of(drugs):
-            if class_id not in classes:
-                classes.append(class_id)
+        classes = self.classes_for(drugs, label_drugs, named_classes)
         unknown = self.lexicon.unknown_drugs(text, {m.words for m in drug_matches})
 
         values = read_values(text)
@@ -154,10 +168,7 @@ def with_patient(
                     label_drugs.append(generic)
             elif drug_id not in drugs:
                 drugs.append(drug_id)
-    classes = list(query.drug_classes)
-    for class_id in understander.kb.classes_of(drugs):
-        if class_id not in classes:
-            classes.append(class_id)
+    classes = understander.classes_for(drugs, label_drugs, list(query.drug_classes))
     update.update(drugs=drugs, label_drugs=label_drugs, drug_classes=classes)
     conditions = list(query.conditions)
     used = anc or query.anc
