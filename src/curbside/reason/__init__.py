@@ -62,7 +62,7 @@ class Reasoner:
                 None, [], patient, "no reviewed statement answers this question", [], assessment
             )
         ranked = sorted(chosen, key=lambda s: (not s.urgent, -s.score))
-        best_bottom = max(bottom, key=lambda s: s.score, default=None)
+        best_bottom = _bottom_line(bottom, ranked, query.intents[0])
         shown = {s.statement.id for s in ranked}
         follow_ups = self._follow_ups(query, shown)
         return Reasoning(best_bottom or ranked[0], ranked, patient, None, follow_ups, assessment)
@@ -103,6 +103,15 @@ class Reasoner:
             return "the question is not about neutropenia, the subject of Curbside's knowledge"
         return None
 
+    def _mechanisms(self, query: Query) -> set[str]:
+        """How the drugs asked about cause neutropenia: those named, else the curated members
+        of the classes named."""
+        drugs = [self.kb.drugs[d] for d in query.drugs]
+        if not drugs and query.drug_classes:
+            named = set(query.drug_classes)
+            drugs = [d for d in self.kb.drugs.values() if named & set(d.classes)]
+        return {d.label.mechanism for d in drugs}
+
     def _select(self, statement: Statement, query: Query) -> Selected | None:
         when = statement.when
         if query.audience == "patient" and statement.text.patient is None:
@@ -120,11 +129,12 @@ class Reasoner:
                 score, scope = score + 4, "class"
             else:
                 return None
-        if when.mechanisms and query.drugs:
-            mechanisms = {self.kb.drugs[d].label.mechanism for d in query.drugs}
-            if not mechanisms & set(when.mechanisms):
-                return None
-            score += 2
+        if when.mechanisms:
+            mechanisms = self._mechanisms(query)
+            if mechanisms:
+                if not mechanisms & set(when.mechanisms):
+                    return None
+                score += 2
         if when.conditions and not set(when.conditions) & set(query.conditions):
             return None
         if when.febrile is False and query.febrile:
@@ -151,3 +161,17 @@ class Reasoner:
             bool(query.febrile) or "febrile-neutropenia" in query.conditions
         )
         return Selected(statement, score, scope, urgent)
+
+
+def _bottom_line(bottom: list[Selected], ranked: list[Selected], first: Intent) -> Selected | None:
+    """The one sentence that answers the question: an urgent bottom line (febrile neutropenia)
+    first; else the best bottom-line statement written for what was asked first; else the best
+    statement that answers it; else the best bottom-line statement."""
+    best = max((b for b in bottom if b.urgent), key=lambda s: s.score, default=None)
+    best = best or max(
+        (b for b in bottom if first in b.statement.when.intents),
+        key=lambda s: s.score,
+        default=None,
+    )
+    best = best or next((s for s in ranked if first in s.statement.when.intents), None)
+    return best or max(bottom, key=lambda s: s.score, default=None)

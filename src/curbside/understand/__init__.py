@@ -11,6 +11,7 @@ from curbside.patient.model import PatientData
 from curbside.understand.lexicon import LABEL_PREFIX, Lexicon
 from curbside.understand.patterns import (
     AFEBRILE,
+    BLOOD_COUNT,
     CONDITION_PATTERNS,
     FEBRILE,
     GRADE_PATTERN,
@@ -111,6 +112,9 @@ class Understander:
         if febrile and "febrile-neutropenia" not in conditions and "neutropenia" in conditions:
             conditions.insert(0, "febrile-neutropenia")
 
+        if not conditions and (drugs or label_drugs or named_classes) and BLOOD_COUNT.search(text):
+            # "How often do I check the CBC on Kevzara?": a blood-count question about a drug.
+            conditions.append("neutropenia")
         grade_match = GRADE_PATTERN.search(text)
         grade = int(grade_match.group("a") or grade_match.group("b")) if grade_match else None
         if grade is not None and "neutropenia" not in conditions:

@@ -76,6 +76,12 @@ HYPOTHETICAL_FEVER = _any(
 )
 
 # Ordered most specific first: the first intent found is the question's main intent.
+# Words that put a question about a drug on blood counts even without "neutropenia".
+BLOOD_COUNT = re.compile(
+    r"\b(?:cbcs?|complete blood counts?|blood counts?|blood tests?|blood work|bloods|"
+    r"blood (?:be )?(?:tested|checked)|white (?:blood )?(?:cells?|counts?)|wbc|neutrophils?|anc)\b"
+)
+
 # "grade 3 neutropenia", "G4 neutropenia", "neutropenia grade 2", "grade 3 ANC".
 GRADE_PATTERN = re.compile(
     r"\b(?:ctcae\s+)?(?:grade|g)\s*(?P<a>[1-4])\b(?=[^.?!]{0,30}\b(?:neutrop|anc|neutrophil))"

@@ -25,7 +25,8 @@ _COUNT_UNIT = (
 _ANC_LABEL = (
     r"(?:\banc\b|absolute neutrophil(?: count)?|neutrophil count|neutrophils?)"
     r"(?:\s+(?:count|level))?"
-    r"(?:\s*(?:of|is|was|at|=|:|now|today|came back(?: at)?|dropped to|fell to|down to|of only))*"
+    r"(?:\s*(?:of|is|are|was|were|at|=|:|now|today|came back(?: at)?|back(?: up)? to|"
+    r"dropped to|fell to|down to|rose to|up to|recovered to|improved to|of only))*"
     r"\s*"
 )
 _ANC = re.compile(_ANC_LABEL + _NUM + r"\s*" + _COUNT_UNIT + r"?", re.IGNORECASE)

@@ -1,0 +1,32 @@
+"""What the article library raises: each error says what went wrong and what to do next."""
+
+from __future__ import annotations
+
+
+class LibraryError(Exception):
+    """Any refusal or failure of the article library."""
+
+
+class NotFound(LibraryError, LookupError):
+    """No such article, version, user or token, or none this viewer may see."""
+
+
+class PermissionDenied(LibraryError):
+    """The acting user's role (or identity) does not allow this action."""
+
+
+class Conflict(LibraryError):
+    """The write was based on a stale revision, or collided with a concurrent write; nothing was
+    changed. Read the article again and retry."""
+
+
+class Invalid(LibraryError, ValueError):
+    """The request itself is malformed: an unknown statement id, an empty comment, a bad name."""
+
+
+class InvalidTransition(Invalid):
+    """The workflow does not allow moving the article from its status to the one asked for."""
+
+
+class SchemaTooNew(LibraryError):
+    """The database was migrated by a newer Curbside than this one."""

@@ -1,0 +1,97 @@
+"""The embedded backend: one SQLite file (WAL, foreign keys on), `library.sqlite` by default.
+
+Write transactions start with BEGIN IMMEDIATE, so writers queue on the database lock (up to
+`timeout` seconds) instead of failing when a read lock would have to be upgraded; readers never
+wait (WAL). Timestamps are stored as ISO-8601 text in UTC, dates as YYYY-MM-DD, so that text order
+is time order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from curbside.library.errors import Conflict
+from curbside.library.store import Param, Row, TransactionMode
+
+LIBRARY_FILE = "library.sqlite"
+
+
+def _adapt(value: Param) -> str | int | float | None:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class SQLiteTransaction:
+    """SQL within a transaction on one SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def _run(self, sql: str, params: Sequence[Param]) -> sqlite3.Cursor:
+        return self.conn.execute(sql, [_adapt(p) for p in params])
+
+    def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
+        return self._run(sql, params).rowcount
+
+    def one(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+    def all(self, sql: str, params: Sequence[Param] = ()) -> list[Row]:
+        return [dict(r) for r in self._run(sql, params).fetchall()]
+
+    def script(self, sql: str) -> None:
+        # executescript would commit first; run the statements one by one inside the
+        # transaction instead (sqlite3.complete_statement knows where a trigger body ends).
+        buffer = ""
+        for line in sql.splitlines(keepends=True):
+            buffer += line
+            if sqlite3.complete_statement(buffer):
+                self.conn.execute(buffer)
+                buffer = ""
+        if buffer.strip():
+            raise ValueError(f"incomplete SQL statement at the end of a script: {buffer!r}")
+
+
+class SQLiteDatabase:
+    """A library in one SQLite file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # Autocommit mode: transactions are begun and ended explicitly below.
+        self.conn = sqlite3.connect(
+            path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+    @contextmanager
+    def transaction(self, mode: TransactionMode = "write") -> Iterator[SQLiteTransaction]:
+        self.conn.execute("BEGIN" if mode == "read" else "BEGIN IMMEDIATE")
+        try:
+            yield SQLiteTransaction(self.conn)
+        except sqlite3.IntegrityError as exc:
+            self.conn.execute("ROLLBACK")
+            if "UNIQUE constraint failed" in str(exc):
+                raise Conflict(f"a concurrent write stored the same key first ({exc})") from exc
+            raise
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
