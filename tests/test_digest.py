@@ -46,10 +46,11 @@ def test_label_only_drug_gets_its_label_quoted_beside_general_guidance(
 
 
 def test_label_brand_name_is_recognised(evidence_engine: Engine) -> None:
-    article = evidence_engine.ask("Ferriprox patient: ANC is 1.2 x 10^9/L. What now?")
-    label = next(s for s in article.sections if s.key == "label-deferiprone")
+    # TREANDA is bendamustine's brand, read from how its label text uses the name.
+    article = evidence_engine.ask("Treanda patient: ANC is 0.8 x 10^9/L. What now?")
+    label = next(s for s in article.sections if s.key == "label-bendamustine")
     texts = " ".join(s.text for s in label.statements)
-    assert "agranulocytosis" in texts and "weekly" in texts
+    assert "myelosuppression" in texts.lower()
 
 
 def test_patient_reads_the_label_section_in_plain_title(evidence_engine: Engine) -> None:

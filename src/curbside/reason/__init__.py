@@ -96,7 +96,7 @@ class Reasoner:
         return kinds[:MAX_FOLLOW_UPS]
 
     def _out_of_scope(self, query: Query) -> str | None:
-        if query.unknown_drugs and not (query.drugs or query.label_drugs):
+        if query.unknown_drugs and not (query.drugs or query.label_drugs or query.named_classes):
             names = ", ".join(query.unknown_drugs)
             return f"Curbside holds no reviewed guidance on {names}"
         if not query.conditions:

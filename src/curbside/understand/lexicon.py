@@ -115,6 +115,10 @@ class Lexicon:
             return None
         return DrugMatch(self.terms[best[1]], word, fuzzy=True)
 
+    def class_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where class names stand in normalised text."""
+        return [m.span() for pattern, _ in self.class_patterns for m in pattern.finditer(text)]
+
     def classes(self, text: str) -> list[str]:
         """Drug class ids named in normalised text, in order, without repeats."""
         hits = sorted(
@@ -131,8 +135,11 @@ class Lexicon:
     def unknown_drugs(self, text: str, matched_words: set[str]) -> list[str]:
         """Words that look like a medicine the question is about but that Curbside does not know."""
         out: list[str] = []
+        class_words = {w for m in self.class_spans(text) for w in text[m[0] : m[1]].split()}
         for match in _UNKNOWN_TRIGGER.finditer(text):
             word = match.group("word")
+            if word in class_words:
+                continue
             if (
                 word in _NOT_DRUGS
                 or word in self.known_words

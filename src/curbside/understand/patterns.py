@@ -33,7 +33,9 @@ CONDITION_PATTERNS: list[tuple[ConditionName, re.Pattern[str]]] = [
             r"\bgranulocytopeni",
             r"\banc\b",
             r"\blow (?:white (?:blood )?(?:cell )?count|white cells|wbc|white blood cells)",
-            r"\b(?:white (?:blood )?(?:cell )?count|wbc) (?:is |was |came back |are )?(?:low|down)",
+            r"\b(?:white (?:blood )?(?:cells?|counts?|cell counts?)|wbc)"
+            r" (?:is |was |are |were |came back |have |has )?(?:very |quite |too )?"
+            r"(?:low|down|dropped|fallen|decreased)",
             r"\bg-?csf\b|\bfilgrastim|\bpegfilgrastim|\bgrowth factors?\b|colony[- ]stimulating",
         ),
     ),

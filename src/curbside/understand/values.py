@@ -76,8 +76,12 @@ def _read_anc(match: re.Match[str], out: Values) -> None:
     except UnitError as exc:
         out.warnings.append(f"ANC '{raw}' ignored: {exc}.")
         return
-    if out.anc is None:
-        out.anc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+    if out.anc is not None and out.anc.value != per_ul:
+        # "ANC was 800, now 1100": the latest value written is the current one.
+        out.warnings.append(
+            f"Two ANC values were given ('{out.anc.original}', '{raw}'); the later one was used."
+        )
+    out.anc = Measurement(value=per_ul, unit="cells/µL", original=raw)
 
 
 def _read_temperature(num_text: str, unit: str | None, raw: str, out: Values) -> None:
