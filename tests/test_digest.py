@@ -88,8 +88,11 @@ def test_nothing_relevant_held_gives_none(evidence_engine: Engine) -> None:
     nonsense = evidence_engine.ask("How do I calibrate a quokka spectrometer?")
     assert nonsense.coverage == "none" and nonsense.sections == []
     # A question about a drug is never answered with text that does not concern that drug.
-    other = evidence_engine.ask("Patient on methimazole presents with fever and sore throat.")
-    assert all("methimazole" in t.lower() for t in _texts(other))
+    other = evidence_engine.ask(
+        "Does ticlopidine cause tumor lysis syndrome with fever and sore throat?"
+    )
+    assert other.coverage in ("digest", "none")
+    assert all("ticlopidine" in t.lower() for t in _texts(other))
 
 
 def test_out_of_scope_eval_questions_get_digest_or_none(

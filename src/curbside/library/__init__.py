@@ -5,6 +5,7 @@ reviews (workflow, users and tokens, audit log, search), on SQLite or PostgreSQL
     record, outcome = library.publish(article, actor=editor, drugs=query.drugs)
 """
 
+from curbside.library.backend import Database, Transaction
 from curbside.library.connect import open_database, open_library
 from curbside.library.errors import (
     Conflict,
@@ -27,7 +28,7 @@ from curbside.library.model import (
     User,
     Version,
 )
-from curbside.library.store import Database, Library, Transaction
+from curbside.library.store import Library
 from curbside.library.workflow import TRANSITIONS
 
 __all__ = [

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from curbside.library.backend import Database, utcnow
 from curbside.library.sqlite import LIBRARY_FILE, SQLiteDatabase
-from curbside.library.store import Database, Library, utcnow
+from curbside.library.store import Library
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 SQLITE_SCHEME = "sqlite://"

@@ -17,8 +17,8 @@ import psycopg
 from psycopg import errors
 from psycopg.rows import dict_row
 
+from curbside.library.backend import Param, Row, TransactionMode
 from curbside.library.errors import Conflict
-from curbside.library.store import Param, Row, TransactionMode
 
 MIGRATION_LOCK = 0x6375726273696465  # "curbside": the advisory lock migrators queue on
 

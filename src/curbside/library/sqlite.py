@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from curbside.library.backend import Param, Row, TransactionMode
 from curbside.library.errors import Conflict
-from curbside.library.store import Param, Row, TransactionMode
 
 LIBRARY_FILE = "library.sqlite"
 

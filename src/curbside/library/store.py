@@ -1,8 +1,7 @@
-"""The article library: the storage protocol every backend implements, and the one `Library`
-service that holds all the rules (versions, workflow, access, audit, optimistic concurrency).
+"""The article library: the one `Library` service that holds all the rules (versions, workflow,
+access, audit, optimistic concurrency) over any backend of the storage protocol (`Database`).
 
-Backends only run SQL: the statements below are written once, in the SQL both SQLite and
-PostgreSQL speak, with `?` placeholders. Every write is one transaction that
+Backends only run SQL (see `curbside.library.backend`). Every write is one transaction that
 
 1. reloads the acting user and checks the role (`PermissionDenied`),
 2. loads the article and compares the revision the caller read (`Conflict` when stale),
@@ -15,13 +14,12 @@ A process killed anywhere in between leaves the database as it was before the wr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
-from typing import Any, Literal, Protocol
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Literal
 
-from argon2 import PasswordHasher
-
+from curbside.library.accounts import Accounts
+from curbside.library.backend import Param, Row, Transaction
 from curbside.library.content import (
     article_id,
     base_slug,
@@ -33,20 +31,14 @@ from curbside.library.content import (
     stored_form,
 )
 from curbside.library.errors import Conflict, Invalid, NotFound, PermissionDenied
-from curbside.library.migrations import migrate
 from curbside.library.model import (
-    ApiToken,
     ArticleRecord,
-    AuditAction,
     AuditEntry,
     Comment,
-    NewToken,
     PublishOutcome,
-    Role,
     User,
     Version,
 )
-from curbside.library.passwords import hash_password, new_token, token_digest, verify_password
 from curbside.library.workflow import (
     PUBLISHED,
     after_new_version,
@@ -57,53 +49,7 @@ from curbside.library.workflow import (
 from curbside.models import Article, Audience, ReviewStatus
 from curbside.understand import normalize
 
-Param = str | int | float | bool | datetime | date | None
-Row = dict[str, Any]
-TransactionMode = Literal["read", "write", "migrate"]
 PUBLISH_ATTEMPTS = 5  # a publish that states no revision retries this often on a collision
-
-
-class Transaction(Protocol):
-    """SQL inside one open transaction; placeholders are written `?`."""
-
-    def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
-        """Run one statement; the number of rows it changed."""
-        ...
-
-    def one(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
-        """Run one statement; its first row, or None."""
-        ...
-
-    def all(self, sql: str, params: Sequence[Param] = ()) -> list[Row]:
-        """Run one statement; all its rows."""
-        ...
-
-    def script(self, sql: str) -> None:
-        """Run several statements without parameters (a migration)."""
-        ...
-
-
-class Database(Protocol):
-    """One connection to a library database (`sqlite` or `postgresql`); not shared by threads."""
-
-    dialect: str
-
-    def transaction(self, mode: TransactionMode = "write") -> AbstractContextManager[Transaction]:
-        """A transaction committed when the block ends, rolled back when it raises. 'write'
-        transactions are serialised against other writers where the backend needs it;
-        'migrate' ones also against other migrators. A unique-key collision raises `Conflict`."""
-        ...
-
-    def close(self) -> None:
-        """Close the connection."""
-        ...
-
-
-def utcnow() -> datetime:
-    """The current time, in UTC."""
-    return datetime.now(UTC)
-
-
 ARTICLE_UPDATES = frozenset(
     {
         "status",
@@ -118,158 +64,10 @@ ARTICLE_UPDATES = frozenset(
 )
 
 
-class Library:
-    """The article library over one database connection (one `Library` per thread or process).
-
-    `before_commit`, when set, is called with the action's name inside every write transaction
-    just before it commits (tests use it to kill a writer mid-transaction).
-    """
-
-    def __init__(
-        self,
-        db: Database,
-        *,
-        hasher: PasswordHasher | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.db = db
-        self.hasher = hasher or PasswordHasher()
-        self.clock = clock
-        self.before_commit: Callable[[str], None] | None = None
-        migrate(db)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Library:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ---- users, passwords, tokens -----------------------------------------------------------
-
-    def add_user(
-        self, name: str, role: Role, password: str | None = None, *, actor: User | None = None
-    ) -> User:
-        """Add a user (admins only). The very first user of a library is added with no actor
-        and must be an admin. A user without a password signs in with API tokens only."""
-        name = name.strip()
-        if not name:
-            raise Invalid("a user needs a name")
-        password_hash = hash_password(self.hasher, password) if password else None
-        now = self.clock()
-        with self.db.transaction() as tx:
-            if actor is None:
-                if tx.one("SELECT id FROM users LIMIT 1") is not None:
-                    raise PermissionDenied(
-                        "adding a user needs an admin; only the first user is added without one"
-                    )
-                if role != "admin":
-                    raise Invalid("the first user of a library must be an admin")
-            else:
-                acting = self._user(tx, actor)
-                require(acting.name, acting.role, "manage-users")
-            if tx.one("SELECT id FROM users WHERE name = ?", (name,)) is not None:
-                raise Conflict(f"a user named {name!r} exists already")
-            row = tx.one(
-                "INSERT INTO users (name, role, password_hash, created) VALUES (?, ?, ?, ?) "
-                "RETURNING id, name, role, created",
-                (name, role, password_hash, now),
-            )
-            assert row is not None
-            user = User.model_validate(row)
-            by = actor.id if actor else user.id
-            self._audit(tx, by, "add-user", note=f"{name} as {role}", at=now)
-            self._before_commit("add-user")
-        return user
-
-    def user(self, name: str) -> User:
-        """The user of this name (NotFound)."""
-        with self.db.transaction("read") as tx:
-            row = tx.one("SELECT id, name, role, created FROM users WHERE name = ?", (name,))
-        if row is None:
-            raise NotFound(f"no user named {name!r}")
-        return User.model_validate(row)
-
-    def users(self, actor: User) -> list[User]:
-        """Every user, by name (admins only)."""
-        with self.db.transaction("read") as tx:
-            acting = self._user(tx, actor)
-            require(acting.name, acting.role, "manage-users")
-            rows = tx.all("SELECT id, name, role, created FROM users ORDER BY name")
-        return [User.model_validate(r) for r in rows]
-
-    def authenticate(self, name: str, password: str) -> User:
-        """The user, when the password is theirs; PermissionDenied otherwise (without saying
-        whether the name exists)."""
-        with self.db.transaction("read") as tx:
-            row = tx.one(
-                "SELECT id, name, role, created, password_hash FROM users WHERE name = ?", (name,)
-            )
-        stored = row["password_hash"] if row else None
-        if not verify_password(self.hasher, stored, password) or row is None:
-            raise PermissionDenied("wrong user name or password")
-        return User.model_validate(row)
-
-    def create_token(self, actor: User, *, user: User | None = None, label: str = "") -> NewToken:
-        """A new API token for the actor (or, for an admin, for another user). The secret is in
-        the result only: the library keeps its SHA-256."""
-        secret = new_token()
-        now = self.clock()
-        with self.db.transaction() as tx:
-            acting = self._user(tx, actor)
-            owner = acting if user is None else self._user(tx, user)
-            if owner.id != acting.id:
-                require(acting.name, acting.role, "manage-users")
-            row = tx.one(
-                "INSERT INTO api_tokens (user_id, label, token_hash, created) VALUES (?, ?, ?, ?) "
-                "RETURNING id, user_id, label, created, revoked",
-                (owner.id, label, token_digest(secret), now),
-            )
-            assert row is not None
-            self._audit(tx, acting.id, "create-token", note=f"token {row['id']} for {owner.name}")
-            self._before_commit("create-token")
-        return NewToken.model_validate({**row, "secret": secret})
-
-    def tokens(self, actor: User) -> list[ApiToken]:
-        """The actor's tokens; an admin sees everyone's."""
-        with self.db.transaction("read") as tx:
-            acting = self._user(tx, actor)
-            sql = "SELECT id, user_id, label, created, revoked FROM api_tokens"
-            if allowed(acting.role, "manage-users"):
-                rows = tx.all(sql + " ORDER BY id")
-            else:
-                rows = tx.all(sql + " WHERE user_id = ? ORDER BY id", (acting.id,))
-        return [ApiToken.model_validate(r) for r in rows]
-
-    def revoke_token(self, actor: User, token_id: int) -> None:
-        """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
-        now = self.clock()
-        with self.db.transaction() as tx:
-            acting = self._user(tx, actor)
-            row = tx.one("SELECT user_id, revoked FROM api_tokens WHERE id = ?", (token_id,))
-            if row is None:
-                raise NotFound(f"no token {token_id}")
-            if row["user_id"] != acting.id:
-                require(acting.name, acting.role, "manage-users")
-            if row["revoked"] is not None:
-                return
-            tx.execute("UPDATE api_tokens SET revoked = ? WHERE id = ?", (now, token_id))
-            self._audit(tx, acting.id, "revoke-token", note=f"token {token_id}")
-            self._before_commit("revoke-token")
-
-    def user_for_token(self, token: str) -> User:
-        """The user an API token acts as; PermissionDenied for an unknown or revoked token."""
-        with self.db.transaction("read") as tx:
-            row = tx.one(
-                "SELECT u.id, u.name, u.role, u.created FROM api_tokens t "
-                "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked IS NULL",
-                (token_digest(token),),
-            )
-        if row is None:
-            raise PermissionDenied("unknown or revoked API token")
-        return User.model_validate(row)
+class Library(Accounts):
+    """The article library over one database connection (one `Library` per thread or process):
+    users and tokens (see `Accounts`), articles with their versions, workflow, comments, audit
+    log and search."""
 
     # ---- writing articles -------------------------------------------------------------------
 
@@ -343,7 +141,7 @@ class Library:
                 revision = self._bump(tx, row, now, changes)
                 self._add_version(tx, key, n, article, digest, status, acting, now)
                 self._add_drugs(tx, key, names)
-                self._audit(tx, acting.id, "new-version", key, n, revision, status, note, now)
+                self._audit(tx, now, acting.id, "new-version", key, n, revision, status, note)
                 outcome = "updated"
             record = self._record(tx, self._article_row(tx, key))
             self._before_commit("publish")
@@ -384,7 +182,7 @@ class Library:
             raise Conflict(f"article {key} was created by a concurrent write; read it again")
         self._add_version(tx, key, 1, article, digest, "draft", actor, now)
         self._add_drugs(tx, key, names)
-        self._audit(tx, actor.id, "create", key, 1, 1, "draft", None, now)
+        self._audit(tx, now, actor.id, "create", key, 1, 1, "draft")
 
     def _add_version(
         self,
@@ -443,7 +241,7 @@ class Library:
                 changes |= {"approved_version": row["current_version"], "review_note": None}
             revision = self._bump(tx, row, now, changes)
             version = row["current_version"]
-            self._audit(tx, acting.id, "transition", article_id, version, revision, to, note, now)
+            self._audit(tx, now, acting.id, "transition", article_id, version, revision, to, note)
             record = self._record(tx, self._article_row(tx, article_id))
             self._before_commit("transition")
         return record
@@ -485,7 +283,7 @@ class Library:
             target = f"statement {statement_id}" if statement_id else "the article"
             note = f"comment {created['id']} on {target}"
             self._audit(
-                tx, acting.id, "comment", article_id, version, revision, row["status"], note, now
+                tx, now, acting.id, "comment", article_id, version, revision, row["status"], note
             )
             self._before_commit("comment")
         return Comment.model_validate(created)
@@ -632,17 +430,6 @@ class Library:
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    def _before_commit(self, action: str) -> None:
-        if self.before_commit is not None:
-            self.before_commit(action)
-
-    def _user(self, tx: Transaction, user: User) -> User:
-        """The user as stored now (a role changed since the object was read counts)."""
-        row = tx.one("SELECT id, name, role, created FROM users WHERE id = ?", (user.id,))
-        if row is None or row["name"] != user.name:
-            raise PermissionDenied(f"no user {user.name!r} (id {user.id}) in this library")
-        return User.model_validate(row)
-
     def _sees_unpublished(self, tx: Transaction, viewer: User | None) -> bool:
         return viewer is not None and allowed(self._user(tx, viewer).role, "read-unpublished")
 
@@ -715,25 +502,6 @@ class Library:
             actual = now_at["revision"] if now_at else "deleted"
             raise Conflict(_stale(row["id"], actual, row["revision"]))
         return int(row["revision"]) + 1
-
-    def _audit(
-        self,
-        tx: Transaction,
-        actor: int,
-        action: AuditAction,
-        article_id: str | None = None,
-        version: int | None = None,
-        revision: int | None = None,
-        status: ReviewStatus | None = None,
-        note: str | None = None,
-        at: datetime | None = None,
-    ) -> None:
-        """Append one row to the audit log (the library never updates or deletes one)."""
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, article_id, version, revision, status, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (at or self.clock(), actor, action, article_id, version, revision, status, note),
-        )
 
 
 def _version(row: Row) -> Version:

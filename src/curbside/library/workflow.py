@@ -79,7 +79,7 @@ def require(name: str, role: Role, action: Action) -> None:
     """PermissionDenied unless this role may do this."""
     if not allowed(role, action):
         raise PermissionDenied(
-            f"{name} is a {role}: {action} needs a user who is {_roles(ACTIONS[action])}"
+            f"{name} has the role {role}: {action} needs a user who is {_roles(ACTIONS[action])}"
         )
 
 
@@ -95,8 +95,8 @@ def check_transition(current: ReviewStatus, to: ReviewStatus, name: str, role: R
         )
     if role not in roles:
         raise PermissionDenied(
-            f"{name} is a {role}: moving an article from {current} to {to} needs a user who "
-            f"is {_roles(roles)}"
+            f"{name} has the role {role}: moving an article from {current} to {to} needs a user "
+            f"who is {_roles(roles)}"
         )
 
 

@@ -79,6 +79,10 @@ class Understander:
                 out.append(class_id)
         return out
 
+    def _warns_of_neutropenia(self, drugs: list[str]) -> bool:
+        warned = ("boxed-warning", "warning")
+        return any(self.kb.drugs[d].label.neutropenia in warned for d in drugs)
+
     def drug_ids(self, name: str) -> list[str]:
         """Ids of the drugs a medicine name denotes: curated ids, or 'label:<generic>'."""
         return [m.drug_id for m in self.lexicon.drugs(normalize(name))]
@@ -115,6 +119,10 @@ class Understander:
         if not conditions and (drugs or label_drugs or named_classes) and BLOOD_COUNT.search(text):
             # "How often do I check the CBC on Kevzara?": a blood-count question about a drug.
             conditions.append("neutropenia")
+        if not conditions and febrile and self._warns_of_neutropenia(drugs):
+            # Fever (or a sore throat with fever) on a drug whose label warns of neutropenia or
+            # agranulocytosis is suspected neutropenia until a count says otherwise.
+            conditions += ["febrile-neutropenia", "neutropenia"]
         grade_match = GRADE_PATTERN.search(text)
         grade = int(grade_match.group("a") or grade_match.group("b")) if grade_match else None
         if grade is not None and "neutropenia" not in conditions:

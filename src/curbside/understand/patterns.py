@@ -81,6 +81,7 @@ HYPOTHETICAL_FEVER = _any(
 # Words that put a question about a drug on blood counts even without "neutropenia".
 BLOOD_COUNT = re.compile(
     r"\b(?:cbcs?|complete blood counts?|blood counts?|blood tests?|blood work|bloods|"
+    r"check(?:ing|ed)? (?:the |his |her |their )?counts?|"
     r"blood (?:be )?(?:tested|checked)|white (?:blood )?(?:cells?|counts?)|wbc|neutrophils?|anc)\b"
 )
 
@@ -169,6 +170,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
             r"\bswitch",
             r"\binstead\b",
             r"\bsubstitut",
+            r"\breplace",
             r"\bother options?\b",
             r"\bchange (?:to|the)\b",
         ),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from curbside.library.errors import SchemaTooNew
 
 if TYPE_CHECKING:
-    from curbside.library.store import Database, Transaction
+    from curbside.library.backend import Database, Transaction
 
 FILE_NAME = re.compile(r"(?P<version>\d{4})_(?P<name>\w+)\.sql")
 CREATE_VERSION_TABLE = (
