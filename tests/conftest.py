@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-# Tests never read or write the user's data folder.
+# Tests never read or write the user's data folder, and publish to the library only where a test
+# asks for it (tests/test_library_engine.py).
 os.environ["CURBSIDE_HOME"] = tempfile.mkdtemp(prefix="curbside-test-home-")
+os.environ["CURBSIDE_PUBLISH"] = "false"
 
 from curbside.engine import Engine
 from curbside.ingest.run import IngestReport, ingest

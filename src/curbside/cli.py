@@ -10,10 +10,12 @@ from pathlib import Path
 
 from curbside import __version__
 from curbside.ingest.document import DOCUMENT_KINDS
+from curbside.library_commands import add_commands as add_library_commands
 from curbside.models import AUDIENCES
 
 EXIT_BAD_INPUT = 2
 EXIT_BAD_KNOWLEDGE = 3
+EXIT_LIBRARY = 4  # refused by the library: permission, conflict, not found, bad transition
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app, JSON API and CDS Hooks service")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+    add_library_commands(commands)
 
     knowledge = commands.add_parser("knowledge", help="inspect the knowledge packs")
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True)
@@ -257,9 +261,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _library(args: argparse.Namespace) -> int:
+    from curbside.library_commands import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from curbside.knowledge.loader import PackError
+    from curbside.library import LibraryError
     from curbside.understand import QuestionError
 
     handlers = {
@@ -269,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "search": _search,
         "verify": _verify,
         "serve": _serve,
+        "library": _library,
+        "review": _library,
+        "users": _library,
         "knowledge": _knowledge,
     }
     try:
@@ -276,6 +290,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PackError as exc:
         print(f"curbside: knowledge pack error: {exc}", file=sys.stderr)
         return EXIT_BAD_KNOWLEDGE
+    except LibraryError as exc:
+        print(f"curbside: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_LIBRARY
+    except PermissionError as exc:
+        print(f"curbside: permission denied: {exc}", file=sys.stderr)
+        return EXIT_LIBRARY
     except (QuestionError, ValueError) as exc:
         print(f"curbside: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

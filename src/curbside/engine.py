@@ -1,10 +1,12 @@
 """The engine: the only module that knows the order of the stages.
 
 understand (the question, merged with any patient data, and the calculators' reading of it) ->
-reason -> retrieve -> compose -> verify. Retrieval runs after reasoning because what
+reason -> retrieve -> compose -> verify -> publish. Retrieval runs after reasoning because what
 it fetches depends on what the curated knowledge covers: the label text of a drug that has no
 curated entry, and, when no curated statement applies at all, the passages for an evidence digest.
-(Publishing to the article library slots in after verify when that stage arrives.)
+Publishing stores a patient-independent answer in the article library (a question asked again
+returns the stored article, with its review status); an answer about a particular patient is
+returned as a draft and not stored.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from functools import cached_property
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
+from curbside.library import Library, open_library
+from curbside.library.system import system_user
 from curbside.models import Article, Audience, Measurement, Query, Support
 from curbside.patient.merge import merge
 from curbside.patient.model import PatientData
@@ -61,6 +65,22 @@ class Engine:
                 f"{LABEL_PREFIX}{g}" for g in self.store.label_drugs_mentioning(NEUTROPENIA_WORDS)
             }
         self.verdicts = self._current_verdicts()
+
+    @cached_property
+    def library(self) -> Library | None:
+        """The article library, opened on first use (None when publishing is off)."""
+        if not self.settings.publish:
+            return None
+        return open_library(self.settings.library_url, self.settings.home)
+
+    def publish(self, article: Article, drugs: list[str]) -> Article:
+        """Store the answer as an article (or find it stored) and return the stored version."""
+        library = self.library
+        if library is None or article.patient is not None or article.coverage == "none":
+            return article
+        actor = system_user(library)
+        record, _ = library.publish(article, actor, drugs)
+        return library.article(record.id, viewer=actor)
 
     @cached_property
     def retriever(self) -> Retriever | None:
@@ -137,5 +157,6 @@ class Engine:
         reasoning = self.reasoner.reason(query, assessment)
         evidence = self.retrieve(query, reasoning)
         article = compose(query, reasoning, evidence, self.kb, today or date.today())
-        article = apply_verdicts(article, self.verdicts, self.settings.strict)
-        return check_contract(article)
+        article = check_contract(apply_verdicts(article, self.verdicts, self.settings.strict))
+        names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
+        return self.publish(article, names)

@@ -15,6 +15,7 @@ Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quo
 ReviewStatus = Literal[
     "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
 ]
+REVIEW_STATUSES: tuple[ReviewStatus, ...] = get_args(ReviewStatus)
 
 Intent = Literal[
     "management",

@@ -55,6 +55,21 @@ class Settings(BaseSettings):
         ),
     )
 
+    library_url: str | None = Field(
+        default=None,
+        description=(
+            "Article library database (CURBSIDE_LIBRARY_URL): unset for SQLite "
+            "(library.sqlite under CURBSIDE_HOME), or postgresql://user@host:port/db."
+        ),
+    )
+    publish: bool = Field(
+        default=True,
+        description=(
+            "Store every answer as an article in the library and answer a question asked "
+            "before from the stored article (CURBSIDE_PUBLISH)."
+        ),
+    )
+
     @property
     def evidence_path(self) -> Path:
         """The SQLite file of ingested sources and passage vectors."""

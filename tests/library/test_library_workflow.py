@@ -275,6 +275,9 @@ def test_every_write_checks_the_role(library: Library, team: Team, answer: Artic
         lambda: library.revoke_token(team.editor, admin_token.id),
         lambda: library.users(team.editor),
         lambda: library.transition(record.id, "submitted", team.reader, record.revision),
+        # Readers learn nothing about unpublished articles, not even which moves they allow.
+        lambda: library.transition(record.id, "approved", team.reader, record.revision),
+        lambda: library.transition("0" * 16, "approved", team.reader, 1),
         # A forged role is no use: the acting user is read from the database.
         lambda: library.add_user(
             "eve", "admin", "pw", actor=team.reader.model_copy(update={"role": "admin"})
@@ -505,4 +508,6 @@ def test_search_by_text_drug_status_and_date(
     ]
     assert library.search("no such words", viewer=editor) == []
     assert len(library.search(viewer=editor, limit=2)) == 2
+    with pytest.raises(Invalid):
+        library.search(viewer=editor, limit=0)
     assert library.search("aromatase") == [approved]

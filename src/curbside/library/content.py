@@ -18,8 +18,8 @@ SLUG_WORDS_CHARS = 60
 
 def article_id(question: str, audience: Audience) -> str:
     """Stable id of the article answering this question for this audience: the same question,
-    however spaced or cased, always gets the same id (in any library)."""
-    key = f"{audience}\n{normalize(question)}"
+    however spaced or cased and with or without its final '?', always gets the same id."""
+    key = f"{audience}\n{normalize(question).rstrip(' ?.!')}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

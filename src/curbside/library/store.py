@@ -222,6 +222,7 @@ class Library(Accounts):
         now = self.clock()
         with self.db.transaction() as tx:
             acting = self._user(tx, actor)
+            require(acting.name, acting.role, "transition")
             row = self._article_row(tx, article_id)
             self._check_revision(row, expected_revision)
             check_transition(row["status"], to, acting.name, acting.role)
@@ -363,6 +364,8 @@ class Library(Accounts):
         """Articles whose question, title or bottom line contain every word of `text`, about
         `drug`, in `status`, whose current version is dated within [since, until]; newest first.
         Readers and anonymous callers find approved articles only."""
+        if limit < 1:
+            raise Invalid(f"a search returns at least one article, not {limit}")
         where: list[str] = []
         params: list[Param] = []
         for term in search_terms(text or ""):

@@ -22,8 +22,9 @@ back to `submitted` with the note "content changed since approval", and one unde
 back to `submitted` with "content changed during review"; other statuses are kept.
 
 Other writes: publishing content needs an editor or admin; commenting an editor, reviewer or
-admin; managing users an admin. Readers (and anonymous callers) see approved articles only, and
-no history (versions, comments, audit).
+admin; managing users an admin. Readers make no transition at all: they are refused before the
+article is looked at, so that they learn nothing about unpublished ones. Readers (and anonymous
+callers) see approved articles only, and no history (versions, comments, audit).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from curbside.library.errors import InvalidTransition, PermissionDenied
 from curbside.library.model import Role
 from curbside.models import ReviewStatus
 
-Action = Literal["publish", "comment", "manage-users", "read-unpublished"]
+Action = Literal["publish", "transition", "comment", "manage-users", "read-unpublished"]
 
 EDITORS: frozenset[Role] = frozenset({"editor", "admin"})
 REVIEWERS: frozenset[Role] = frozenset({"reviewer", "admin"})
@@ -56,6 +57,7 @@ TRANSITIONS: dict[tuple[ReviewStatus, ReviewStatus], frozenset[Role]] = {
 
 ACTIONS: dict[Action, frozenset[Role]] = {
     "publish": EDITORS,
+    "transition": frozenset().union(*TRANSITIONS.values()),  # readers move nothing
     "comment": frozenset({"editor", "reviewer", "admin"}),
     "manage-users": ADMINS,
     "read-unpublished": frozenset({"editor", "reviewer", "admin"}),
