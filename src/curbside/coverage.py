@@ -71,7 +71,10 @@ def build_report(kb: KnowledgeBase, verdicts: dict[str, str] | None = None) -> R
                 intents=[intent],
             )
             reasoning = reasoner.reason(query, nobody)
-            scopes = {s.scope for s in reasoning.statements if intent in s.statement.when.intents}
+            answering = [*reasoning.statements]
+            if reasoning.bottom_line is not None:
+                answering.append(reasoning.bottom_line)
+            scopes = {s.scope for s in answering if intent in s.statement.when.intents}
             forms[form] = next(
                 (level for level in ("drug", "class", "general") if level in scopes), "none"
             )
