@@ -39,7 +39,7 @@ class DrugCoverage:
 class SourceCoverage:
     id: str
     kind: str
-    year: int
+    year: int | None
     title: str
     statements: int
     verdicts: dict[str, int] = field(default_factory=dict)  # support -> statements
@@ -136,5 +136,6 @@ def render_report(report: Report) -> str:
         if s.calculator:
             state = f"{state}; cited by a calculator" if state else "cited by a calculator"
         state = state or "uncited"
-        lines.append(f"{s.id:<36} {s.kind:<20} {s.year}  {s.statements:>3}  {state}")
+        year = s.year or "----"
+        lines.append(f"{s.id:<36} {s.kind:<20} {year}  {s.statements:>3}  {state}")
     return "\n".join(lines)

@@ -46,7 +46,12 @@ class Source(Strict):
     )
     title: str = Field(description="Full title of the guideline, label or paper.")
     publisher: str = Field(description="Issuing body, journal or manufacturer.")
-    year: int = Field(description="Year of publication or label revision.", ge=1950, le=2100)
+    year: int | None = Field(
+        default=None,
+        description="Year of publication or label revision; left out when it was not confirmed.",
+        ge=1950,
+        le=2100,
+    )
     kind: SourceKind = Field(description="What sort of document this is.")
     authors: str | None = Field(default=None, description="First authors, 'Freifeld AG et al.'.")
     citation: str | None = Field(default=None, description="Journal, volume(issue):pages.")
