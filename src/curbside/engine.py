@@ -27,7 +27,7 @@ from curbside.reason.patient import Assessment, assess
 from curbside.retrieve import Retriever, filters_for
 from curbside.retrieve.store import EvidenceStore
 from curbside.settings import Settings
-from curbside.understand import Understander, with_patient
+from curbside.understand import Understander, inherit, with_patient
 from curbside.understand.lexicon import LABEL_PREFIX
 from curbside.understand.patient_text import patient_from_question
 from curbside.verify import apply_verdicts, check_contract
@@ -153,10 +153,41 @@ class Engine:
         patient: PatientData | None = None,
     ) -> Article:
         """Answer one question, about this patient when data are given, as an article."""
-        query, assessment = self.assess(self.understand(question, audience), patient)
+        return self._answer(self.understand(question, audience), patient, today, publish=True)
+
+    def follow_up(
+        self,
+        previous: list[str],
+        question: str,
+        audience: Audience | None = None,
+        today: date | None = None,
+        patient: PatientData | None = None,
+    ) -> Article:
+        """Answer a follow-up in the context of the earlier questions of a thread (oldest first):
+        what the new question does not say (the drug, the condition, the patient's values) is
+        taken from them. A follow-up that leans on its thread is not stored in the library."""
+        query = self.understand(question, audience)
+        context = [self.understand(q, audience) for q in previous]
+        completed = inherit(query, context)
+        values = [patient_from_question(q) for q in reversed(context)]
+        given = [patient] if patient is not None else []
+        record = merge(*given, *values) if (given or values) else None
+        standalone = completed == query and not any(v.origin for v in values)
+        article = self._answer(completed, record, today, publish=standalone)
+        if standalone or not previous:
+            return article
+        note = f"Answered in the context of: {' / '.join(previous)}"
+        return article.model_copy(update={"notes": [note, *article.notes]})
+
+    def _answer(
+        self, query: Query, patient: PatientData | None, today: date | None, publish: bool
+    ) -> Article:
+        query, assessment = self.assess(query, patient)
         reasoning = self.reasoner.reason(query, assessment)
         evidence = self.retrieve(query, reasoning)
         article = compose(query, reasoning, evidence, self.kb, today or date.today())
         article = check_contract(apply_verdicts(article, self.verdicts, self.settings.strict))
+        if not publish:
+            return article
         names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
         return self.publish(article, names)

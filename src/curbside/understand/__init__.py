@@ -192,6 +192,38 @@ def with_patient(
     return query.model_copy(update=update)
 
 
+def inherit(query: Query, context: list[Query]) -> Query:
+    """A follow-up question completed by its thread: the drugs (and their classes), conditions
+    and infections of the latest earlier question that named them, where the follow-up names
+    none. The follow-up's own intents and values stand; "what if she develops a fever?" asks
+    for the febrile scenario, so it is answered as febrile."""
+    update: dict[str, object] = {}
+    names_drug = bool(query.drugs or query.label_drugs or query.named_classes)
+    conditions = list(query.conditions)
+    for earlier in reversed(context):
+        earlier_drug = bool(earlier.drugs or earlier.label_drugs or earlier.named_classes)
+        if not names_drug and earlier_drug and "drugs" not in update:
+            update.update(
+                drugs=earlier.drugs,
+                label_drugs=earlier.label_drugs,
+                named_classes=earlier.named_classes,
+                drug_classes=earlier.drug_classes,
+                unknown_drugs=earlier.unknown_drugs,
+            )
+        if not conditions and earlier.conditions:
+            conditions = [c for c in earlier.conditions if c != "febrile-neutropenia"]
+        if not query.infections and "infections" not in update and earlier.infections:
+            update["infections"] = earlier.infections
+    febrile = query.febrile
+    if febrile is None and context and HYPOTHETICAL_FEVER.search(query.normalized):
+        febrile = update["febrile"] = True
+    if febrile and "neutropenia" in conditions and "febrile-neutropenia" not in conditions:
+        conditions.insert(0, "febrile-neutropenia")
+    if conditions != query.conditions:
+        update["conditions"] = conditions
+    return query.model_copy(update=update) if update else query
+
+
 def _fever_state(text: str, temperature_c: float | None) -> bool | None:
     if temperature_c is not None:
         return temperature_c >= FEVER_C

@@ -35,7 +35,8 @@ _TEMP_DEGREES = r"°\s*[cf]\b|º\s*[cf]\b|degrees?\s*(?:c|f|celsius|fahrenheit)\
 _TEMP_UNIT = rf"(?P<unit>{_TEMP_DEGREES}|[cf]\b)"
 _TEMP_LABELLED = re.compile(
     r"(?:\btemp(?:erature)?|\bfever|\bt\b|\bpyrexia)"
-    r"(?:\s*(?:of|is|was|at|=|:|to|up to|spiking to|spiked to|reaching|now))*\s*"
+    r"(?:\s*(?:of|is|was|at|=|:|to|up to|spiking to|spiked to|reaching|reaches|reached|"
+    r"rises to|rose to|goes up to|went up to|now))*\s*"
     + _NUM
     + r"\s*"
     + _TEMP_UNIT
