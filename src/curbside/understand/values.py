@@ -36,11 +36,7 @@ _TEMP_UNIT = rf"(?P<unit>{_TEMP_DEGREES}|[cf]\b)"
 _TEMP_LABELLED = re.compile(
     r"(?:\btemp(?:erature)?|\bfever|\bt\b|\bpyrexia)"
     r"(?:\s*(?:of|is|was|at|=|:|to|up to|spiking to|spiked to|reaching|reaches|reached|"
-    r"rises to|rose to|goes up to|went up to|now))*\s*"
-    + _NUM
-    + r"\s*"
-    + _TEMP_UNIT
-    + r"?",
+    r"rises to|rose to|goes up to|went up to|now))*\s*" + _NUM + r"\s*" + _TEMP_UNIT + r"?",
     re.IGNORECASE,
 )
 _TEMP_UNITED = re.compile(_NUM + rf"\s*(?P<unit>{_TEMP_DEGREES})", re.IGNORECASE)
