@@ -11,6 +11,7 @@ returned as a draft and not stored.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import cached_property
 
@@ -56,6 +57,7 @@ class Engine:
                 label_classes[drug.generic] = [c for c in classes if c is not None]
         self.understander = Understander(self.kb, label_names, label_classes)
         self.reasoner = Reasoner(self.kb)
+        self._local = threading.local()
         # Drug ids (curated, or "label:<generic>") known to cause neutropenia.
         self.neutropenic = {
             d.id for d in self.kb.drugs.values() if d.label.neutropenia != "not-listed"
@@ -66,12 +68,17 @@ class Engine:
             }
         self.verdicts = self._current_verdicts()
 
-    @cached_property
+    @property
     def library(self) -> Library | None:
-        """The article library, opened on first use (None when publishing is off)."""
+        """The article library (None when publishing is off): one connection per thread, opened
+        on first use, since a web server answers on several threads at once."""
         if not self.settings.publish:
             return None
-        return open_library(self.settings.library_url, self.settings.home)
+        library: Library | None = getattr(self._local, "library", None)
+        if library is None:
+            library = open_library(self.settings.library_url, self.settings.home)
+            self._local.library = library
+        return library
 
     def publish(self, article: Article, drugs: list[str]) -> Article:
         """Store the answer as an article (or find it stored) and return the stored version."""
