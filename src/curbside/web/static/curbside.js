@@ -1,0 +1,62 @@
+/* Curbside: light progressive enhancement. Every page works without this file.
+   - The ask form fetches the answer as an HTML fragment and shows it in #answer.
+   - Citation passages: Escape hides the open one; a passage that would leave the
+     window on the right opens to the left instead. */
+(function () {
+  "use strict";
+
+  function askInPage(form, answer) {
+    var button = document.getElementById("ask-button");
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.URLSearchParams) { return; }
+      event.preventDefault();
+      var query = new URLSearchParams(new FormData(form)).toString();
+      answer.setAttribute("aria-busy", "true");
+      if (button) { button.disabled = true; }
+      fetch("/fragments/answer?" + query, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          answer.innerHTML = html;
+          var title = answer.querySelector(".article-title, .error");
+          if (title) {
+            if (!title.hasAttribute("tabindex")) { title.setAttribute("tabindex", "-1"); }
+            title.focus();
+          }
+        })
+        .catch(function () { form.submit(); })
+        .then(function () {
+          answer.removeAttribute("aria-busy");
+          if (button) { button.disabled = false; }
+        });
+    });
+  }
+
+  function passageOf(target) {
+    var wrap = target && target.closest ? target.closest(".cite-wrap") : null;
+    return wrap ? { wrap: wrap, passage: wrap.querySelector(".passage") } : null;
+  }
+
+  function place(event) {
+    var found = passageOf(event.target);
+    if (!found || !found.passage) { return; }
+    found.wrap.classList.remove("dismissed");
+    found.passage.classList.remove("flip");
+    var box = found.passage.getBoundingClientRect();
+    if (box.right > document.documentElement.clientWidth) { found.passage.classList.add("flip"); }
+  }
+
+  function dismiss(event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelectorAll(".cite-wrap:hover, .cite-wrap:focus-within");
+    Array.prototype.forEach.call(open, function (wrap) { wrap.classList.add("dismissed"); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("ask-form");
+    var answer = document.getElementById("answer");
+    if (form && answer) { askInPage(form, answer); }
+    document.addEventListener("mouseover", place);
+    document.addEventListener("focusin", place);
+    document.addEventListener("keydown", dismiss);
+  });
+})();
