@@ -9,7 +9,7 @@ FORMAT ?= markdown
 
 DATA ?= ../shared/data
 
-.PHONY: setup ask serve ingest eval test lint typecheck bench clean
+.PHONY: setup ask serve ingest eval test e2e-setup lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# Debian Chromium, the Playwright driver and axe-core for tests/e2e (idempotent, quiet).
+e2e-setup: $(STAMP)
+	bash scripts/e2e-setup.sh
+
+test: lint typecheck e2e-setup
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
