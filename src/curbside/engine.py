@@ -15,6 +15,8 @@ import threading
 from datetime import date
 from functools import cached_property
 
+from psycopg import OperationalError
+
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
@@ -81,13 +83,20 @@ class Engine:
         return library
 
     def publish(self, article: Article, drugs: list[str]) -> Article:
-        """Store the answer as an article (or find it stored) and return the stored version."""
-        library = self.library
-        if library is None or article.patient is not None or article.coverage == "none":
-            return article
-        actor = system_user(library)
-        record, _ = library.publish(article, actor, drugs)
-        return library.article(record.id, viewer=actor)
+        """Store the answer as an article (or find it stored) and return the stored version.
+        When the library's database cannot be reached the answer is returned unpublished, with a
+        note; this thread's connection is dropped, so the next answer tries the database again."""
+        try:
+            library = self.library
+            if library is None or article.patient is not None or article.coverage == "none":
+                return article
+            actor = system_user(library)
+            record, _ = library.publish(article, actor, drugs)
+            return library.article(record.id, viewer=actor)
+        except OperationalError as exc:
+            self._local.library = None
+            note = f"This answer was not stored: the article library is unavailable ({exc})."
+            return article.model_copy(update={"notes": [*article.notes, note]})
 
     @cached_property
     def retriever(self) -> Retriever | None:

@@ -69,6 +69,28 @@ class Settings(BaseSettings):
             "before from the stored article (CURBSIDE_PUBLISH)."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body the web app reads, in bytes (CURBSIDE_MAX_BODY_BYTES); a "
+            "larger one is refused with 413."
+        ),
+    )
+    rate_limit: float = Field(
+        default=50.0,
+        ge=0,
+        description=(
+            "Requests a second each client address may send to the web app on average "
+            "(CURBSIDE_RATE_LIMIT); 0 turns the limit off. Over it: 429 with Retry-After."
+        ),
+    )
+    rate_burst: int = Field(
+        default=100,
+        ge=1,
+        description="Requests a client may send at once before the rate limit applies "
+        "(CURBSIDE_RATE_BURST).",
+    )
 
     @property
     def evidence_path(self) -> Path:

@@ -2,6 +2,11 @@
 
 The same file twice adds nothing (its SHA-256 is unchanged); a changed file replaces its passages;
 a file that cannot be read is reported and the run goes on with the rest.
+
+A run can be killed at any moment and started again. Each file is read in full before anything is
+written, then stored in one SQLite transaction (`EvidenceStore.replace_file`) that also records its
+SHA-256: a killed run leaves every file either stored whole or not at all, and the next run counts
+the stored ones "unchanged" and adds the rest, with no passage lost or written twice.
 """
 
 from __future__ import annotations

@@ -3,17 +3,21 @@
 The index is a derived file set under the data directory, rebuilt from the evidence store when
 the store's passage generation moves (a full build of 10,000 passages takes well under a second).
 Each build goes to a fresh folder that is renamed into place, so a reader never sees half an index.
+A damaged index (a segment file truncated or overwritten, meta.json corrupt or missing) is noticed
+when it is opened or searched: a warning is logged and the index is rebuilt from the store, which
+holds all the data, and the search is answered from the new index.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 
@@ -21,6 +25,14 @@ from curbside.retrieve.store import EvidenceStore, StoredPassage
 
 ANALYZER = "curbside_en"
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)?")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _index_failure(exc: BaseException) -> bool:
+    """Whether tantivy failed on the index files: it raises ValueError (or OSError) for a file
+    it cannot read, and a panic in its Rust code arrives as pyo3's PanicException."""
+    return isinstance(exc, ValueError | OSError) or type(exc).__name__ == "PanicException"
 
 
 @dataclass(frozen=True)
@@ -78,15 +90,49 @@ class TantivyIndex:
         if self._index is not None and self._generation == generation:
             return self._index
         target = self.folder / f"generation-{generation}"
-        if not (target / "meta.json").is_file():
-            self._build(target, self.store.passages())
-        index = tantivy.Index.open(str(target))
-        index.register_tokenizer(ANALYZER, _analyzer())
+        try:
+            index = self._open(target)
+        except BaseException as exc:
+            if not _index_failure(exc):
+                raise
+            self._damaged(target, exc)
+            index = self._open(target)
         self._index, self._generation = index, generation
         for old in self.folder.glob("generation-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
         return index
+
+    def _open(self, target: Path) -> Any:
+        """The index in `target`, built first when it has none."""
+        if not (target / "meta.json").is_file():
+            if target.exists():
+                self._damaged(target, FileNotFoundError("meta.json is missing"))
+            self._build(target, self.store.passages())
+        index = tantivy.Index.open(str(target))
+        index.register_tokenizer(ANALYZER, _analyzer())
+        return index
+
+    def _damaged(self, target: Path, exc: BaseException) -> None:
+        """Say that the index files cannot be read and drop them, to be built again."""
+        log.warning(
+            "the lexical index in %s is damaged (%s): rebuilding it from the evidence store",
+            target,
+            exc,
+        )
+        self._index, self._generation = None, -1
+        shutil.rmtree(target, ignore_errors=True)
+
+    def _using(self, use: Callable[[Any], T]) -> T:
+        """`use(index)`; if the index files fail on the way, rebuild the index and try again."""
+        index = self._current()
+        try:
+            return use(index)
+        except BaseException as exc:
+            if not _index_failure(exc):
+                raise
+            self._damaged(self.folder / f"generation-{self._generation}", exc)
+            return use(self._current())
 
     def _build(self, target: Path, passages: Iterable[StoredPassage]) -> None:
         building = target.with_name(target.name + ".building")
@@ -105,11 +151,14 @@ class TantivyIndex:
             )
         writer.commit()
         writer.wait_merging_threads()
+        shutil.rmtree(target, ignore_errors=True)  # what is left of a damaged index
         building.rename(target)
 
     def term_weights(self, text: str) -> dict[str, float]:
         """BM25 inverse document frequency of each word of `text` over the passages held."""
-        index = self._current()
+        return self._using(lambda index: self._term_weights(index, text))
+
+    def _term_weights(self, index: Any, text: str) -> dict[str, float]:
         searcher = index.searcher()
         total = max(searcher.num_docs, 1)
         analyzer = _analyzer()
@@ -127,7 +176,11 @@ class TantivyIndex:
         words = query_words(text)
         if not words or k <= 0:
             return []
-        index = self._current()
+        return self._using(lambda index: self._search(index, words, k, filters))
+
+    def _search(
+        self, index: Any, words: list[str], k: int, filters: Filters | None
+    ) -> list[tuple[int, float]]:
         # Lower case: the parser reads AND, OR, NOT and IN as operators.
         query = index.parse_query(
             " ".join(words).lower(), ["text", "title"], field_boosts={"title": 0.5}

@@ -144,7 +144,10 @@ class EvidenceStore:
         return None if row is None else str(row[0])
 
     def replace_file(self, path: str, sha256: str, documents: Iterable[Document]) -> int:
-        """Store a file's documents in place of what it held before; returns passages added."""
+        """Store a file's documents in place of what it held before; returns passages added.
+
+        One transaction: the old rows, the new ones and the file's SHA-256 are written together
+        or (if the process dies on the way) not at all, so an interrupted ingest resumes cleanly."""
         added = 0
         with self.transaction() as db:
             db.execute("DELETE FROM files WHERE path = ?", (path,))

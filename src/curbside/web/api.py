@@ -9,6 +9,7 @@ from datetime import date
 from html import escape
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
@@ -95,13 +96,16 @@ def ask(body: AskRequest, request: Request) -> AskResult:
 
 
 def _stored(engine: Engine, article: Article) -> ArticleRecord | None:
-    """The library article an answer was stored as (answers about a patient never are)."""
-    library = engine.library
-    if library is None or article.patient is not None:
+    """The library article an answer was stored as (answers about a patient never are, and
+    none is while the library is unreachable: the answer then carries a note saying so)."""
+    if article.patient is not None:
         return None
     try:
+        library = engine.library
+        if library is None:
+            return None
         return library.find(article.question, article.audience, viewer=system_user(library))
-    except NotFound:
+    except (NotFound, psycopg.OperationalError):
         return None
 
 

@@ -10,7 +10,7 @@ from curbside import __version__
 from curbside.engine import Engine
 from curbside.patient.errors import PatientDataError
 from curbside.settings import Settings
-from curbside.web import api, pages
+from curbside.web import api, pages, security
 from curbside.web.cds_hooks import SERVICES, cards, discovery
 from curbside.web.cds_models import Discovery, HookRequest, HookResponse
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     api.install(app)
     pages.install(app)
+    security.install(app)
 
     @app.get("/cds-services", response_model=Discovery, tags=["cds-hooks"])
     def cds_discovery() -> Discovery:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg import Connection
 
 from curbside.engine import Engine
 from curbside.library import Library, PermissionDenied, User
@@ -30,14 +31,26 @@ def engine_of(request: Request) -> Engine:
 
 
 def library_of(request: Request) -> Library:
-    """The engine's article library; 503 when this server does not keep one."""
-    library = engine_of(request).library
+    """The engine's article library; 503 when this server does not keep one, or when its
+    database cannot be reached (psycopg's OperationalError, a problem of kind 'unavailable')."""
+    engine = engine_of(request)
+    _forget_lost_connection(engine)
+    library = engine.library
     if library is None:
         raise HTTPException(
             status_code=503,
             detail="this server keeps no article library (CURBSIDE_PUBLISH is false)",
         )
     return library
+
+
+def _forget_lost_connection(engine: Engine) -> None:
+    """Drop this thread's library if the database closed its connection (a server restarted
+    or a connection killed), so that `engine.library` connects again instead of failing on."""
+    cached = getattr(engine._local, "library", None)
+    conn = getattr(getattr(cached, "db", None), "conn", None)
+    if isinstance(conn, Connection) and (conn.closed or conn.broken):
+        engine._local.library = None
 
 
 def unauthorized(detail: str, error: str | None = None) -> HTTPException:

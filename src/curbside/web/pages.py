@@ -46,6 +46,7 @@ from curbside.patient.model import PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
 from curbside.understand import MAX_QUESTION_CHARS, QuestionError
 from curbside.web.api import engine_of
+from curbside.web.security import csrf_token
 from curbside.web.urls import article_path, follow_up_path
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -184,7 +185,8 @@ def render(
 ) -> HTMLResponse:
     """A page (or fragment) from its template; every page knows who is signed in."""
     page = environment().get_template(template)
-    html = page.render(viewer=viewer, path=request.url.path, **context)
+    token = csrf_token(request)  # the hidden field of every POST form
+    html = page.render(viewer=viewer, path=request.url.path, csrf_token=token, **context)
     return HTMLResponse(html, status_code=status)
 
 

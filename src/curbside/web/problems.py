@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg import OperationalError
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
@@ -153,6 +154,14 @@ KINDS: tuple[Kind, ...] = (
         Invalid,
     ),
     Kind(
+        "unavailable",
+        503,
+        "The article library is unavailable",
+        "Its database cannot be reached (down, restarting or refusing connections); nothing "
+        "was changed. Try again shortly: the next request connects again.",
+        OperationalError,
+    ),
+    Kind(
         "library",
         500,
         "The article library failed",
@@ -230,6 +239,9 @@ def _kind_problem(kind: Kind, exc: Exception, path: str) -> Problem:
         errors = [
             FieldError(loc=["body", *exc.field.split(".")], msg=exc.reason, type="value_error")
         ]
+    if isinstance(exc, OperationalError):
+        reason = str(exc).strip() or type(exc).__name__
+        return _of(kind, f"the article library is unavailable: {reason}; try again shortly", path)
     return _of(kind, str(exc), path, errors)
 
 
