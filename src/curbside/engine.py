@@ -82,6 +82,11 @@ class Engine:
             self._local.library = library
         return library
 
+    def forget_library(self) -> None:
+        """Drop this thread's library connection (lost or closed); the next use reconnects."""
+        self._local.library = None
+        self._local.system_user = None
+
     def publish(self, article: Article, drugs: list[str]) -> Article:
         """Store the answer as an article (or find it stored) and return the stored version.
         When the library's database cannot be reached the answer is returned unpublished, with a
@@ -90,11 +95,12 @@ class Engine:
             library = self.library
             if library is None or article.patient is not None or article.coverage == "none":
                 return article
-            actor = system_user(library)
+            actor = getattr(self._local, "system_user", None) or system_user(library)
+            self._local.system_user = actor  # looked up once per thread's connection
             record, _ = library.publish(article, actor, drugs)
             return library.article(record.id, viewer=actor)
         except OperationalError as exc:
-            self._local.library = None
+            self.forget_library()
             note = f"This answer was not stored: the article library is unavailable ({exc})."
             return article.model_copy(update={"notes": [*article.notes, note]})
 

@@ -104,6 +104,9 @@ class Library(Accounts):
     ) -> tuple[ArticleRecord, PublishOutcome]:
         key = article_id(article.question, article.audience)
         digest = content_hash(article)
+        unchanged = self._unchanged(key, digest, actor, expected_revision)
+        if unchanged is not None:
+            return unchanged, "unchanged"
         names = drug_names(article, drugs)
         now = self.clock()
         day = now.date()
@@ -146,6 +149,28 @@ class Library(Accounts):
             record = self._record(tx, self._article_row(tx, key))
             self._before_commit("publish")
         return record, outcome
+
+    def _unchanged(
+        self, key: str, digest: str, actor: User, expected_revision: int | None
+    ) -> ArticleRecord | None:
+        """The stored record when the article is already stored with this content: the common
+        case, answered in a read transaction so that repeat questions never queue for the
+        write lock. None when a write is needed (or the revision check must fail in one)."""
+        with self.db.transaction("read") as tx:
+            acting = self._user(tx, actor)
+            require(acting.name, acting.role, "publish")
+            row = tx.one("SELECT * FROM articles WHERE id = ?", (key,))
+            if row is None or (
+                expected_revision is not None and row["revision"] != expected_revision
+            ):
+                return None
+            current = tx.one(
+                "SELECT content_hash FROM versions WHERE article_id = ? AND n = ?",
+                (key, row["current_version"]),
+            )
+            if current is None or current["content_hash"] != digest:
+                return None
+            return self._record(tx, row)
 
     def _create(
         self,

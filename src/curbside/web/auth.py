@@ -50,7 +50,7 @@ def _forget_lost_connection(engine: Engine) -> None:
     cached = getattr(engine._local, "library", None)
     conn = getattr(getattr(cached, "db", None), "conn", None)
     if isinstance(conn, Connection) and (conn.closed or conn.broken):
-        engine._local.library = None
+        engine.forget_library()
 
 
 def unauthorized(detail: str, error: str | None = None) -> HTTPException:

@@ -1,0 +1,303 @@
+"""Benchmark: the web API under load, as a ratio to a baseline run here.
+
+../shared/data is ingested (dense off) into a temporary CURBSIDE_HOME; the app is started with
+uvicorn in a subprocess on loopback (publishing on, SQLite library, and the per-client rate limit
+off, since every client here is one address), once per worker count; then
+32 concurrent clients drive `GET /api/ask?q=...` over the curated evaluation questions (rotating)
+for 60 seconds, with `wrk` when /usr/bin/wrk exists, else an asyncio httpx client pool in a
+separate process. Baseline: `GET /api/health` driven the same way against the same server.
+
+Reports requests/s, p50/p99 latency, errors (none allowed) and the server's resident memory
+(VmRSS from /proc, summed over the uvicorn process and its workers) at rest and under load
+(peak). Targets: over 200 requests/s with p99 under 250 ms. Exit status 1 when a target is missed.
+
+    python bench/bench_http.py [--duration S] [--connections N] [--workers 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from curbside.evaluate import load_eval_file
+from curbside.ingest.run import ingest
+from curbside.retrieve import Retriever
+from curbside.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+QUESTIONS = ROOT.parent / "shared" / "eval" / "questions.yaml"
+WRK = Path("/usr/bin/wrk")
+RPS_TARGET = 200.0
+P99_TARGET_MS = 250.0
+
+# wrk script: rotate over the paths in $BENCH_PATHS (one per line) and print a JSON summary.
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    rss_peak_mib: float = 0.0
+
+    def row(self, name: str) -> str:
+        return (
+            f"  {name:<8} {self.rps:8.1f} req/s  p50 {self.p50_ms:7.2f} ms  "
+            f"p99 {self.p99_ms:7.2f} ms  errors {self.errors}  ({self.requests:,} requests; "
+            f"server RSS peak {self.rss_peak_mib:,.0f} MiB)"
+        )
+
+
+def curated_paths() -> list[str]:
+    questions = load_eval_file(QUESTIONS).questions
+    return [f"/api/ask?q={quote(q.question)}" for q in questions if q.expect.coverage == "curated"]
+
+
+def tree_rss_mib(pid: int) -> float:
+    """VmRSS of a process and all its descendants, in MiB."""
+    total_kib, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending += [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+    return total_kib / 1024
+
+
+class RssSampler:
+    """The peak of `tree_rss_mib(pid)`, sampled every 200 ms in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss_mib(self.pid))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def drive_wrk(base: str, paths: list[str], duration: int, connections: int) -> Load:
+    with tempfile.TemporaryDirectory(prefix="curbside-wrk-") as folder:
+        script, listing = Path(folder) / "rotate.lua", Path(folder) / "paths.txt"
+        script.write_text(WRK_SCRIPT)
+        listing.write_text("\n".join(paths) + "\n")
+        command = [
+            str(WRK), "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+            "-s", str(script), base,
+        ]  # fmt: skip
+        env = {**os.environ, "BENCH_PATHS": str(listing)}
+        out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    data = json.loads(line.removeprefix("BENCH "))
+    return Load(
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        errors=data["errors"],
+        requests=data["requests"],
+    )
+
+
+async def _client_pool(base: str, paths: list[str], duration: int, connections: int) -> Load:
+    times: list[float] = []
+    errors = 0
+    rotation = itertools.cycle(paths)
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+        deadline = time.perf_counter() + duration
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                try:
+                    response = await client.get(next(rotation))
+                    errors += response.status_code >= 400
+                except httpx.HTTPError:
+                    errors += 1
+                times.append(time.perf_counter() - start)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    ordered = sorted(times)
+    return Load(
+        rps=len(times) / elapsed,
+        p50_ms=statistics.median(ordered) * 1000,
+        p99_ms=ordered[int(0.99 * (len(ordered) - 1))] * 1000,
+        errors=errors,
+        requests=len(times),
+    )
+
+
+def drive_httpx(base: str, paths: list[str], duration: int, connections: int) -> Load:
+    """The httpx client pool, in a separate process so that it does not share this one's GIL."""
+    command = [
+        sys.executable, __file__, "--client", base, "--duration", str(duration),
+        "--connections", str(connections), "--paths", json.dumps(paths),
+    ]  # fmt: skip
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return Load(**json.loads(out.strip().splitlines()[-1]))
+
+
+def drive(base: str, paths: list[str], duration: int, connections: int, server: int) -> Load:
+    driver = drive_wrk if WRK.exists() else drive_httpx
+    with RssSampler(server) as sampler:
+        load = driver(base, paths, duration, connections)
+    load.rss_peak_mib = sampler.peak
+    return load
+
+
+def start_server(home: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CURBSIDE_HOME": str(home),
+        "CURBSIDE_DENSE": "off",
+        "CURBSIDE_PUBLISH": "true",
+        # Every client here is one loopback address: the per-client rate limit is off.
+        "CURBSIDE_RATE_LIMIT": "0",
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "curbside.web.app:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("server did not start within 60 s")
+
+
+def run_workers(
+    home: Path, workers: int, duration: int, connections: int, port: int
+) -> tuple[Load, Load, float]:
+    server = start_server(home, port, workers)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        paths = curated_paths()
+        for path in paths:  # publish every answer once, and warm each worker a little
+            for _ in range(workers * 4):
+                httpx.get(base + path, timeout=30).raise_for_status()
+        time.sleep(1)
+        rest = tree_rss_mib(server.pid)
+        health = drive(base, ["/api/health"], duration, connections, server.pid)
+        ask = drive(base, paths, duration, connections, server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return health, ask, rest
+
+
+def client_main(args: argparse.Namespace) -> int:
+    paths: list[str] = json.loads(args.paths)
+    load = asyncio.run(_client_pool(args.client, paths, args.duration, args.connections))
+    print(json.dumps(load.__dict__))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=60, help="seconds per load (60)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent clients (32)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--paths", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        return client_main(args)
+    print(
+        f"client: {'wrk' if WRK.exists() else 'httpx pool'}, {args.connections} connections, "
+        f"{args.duration} s per load; {os.cpu_count()} CPUs"
+    )
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="curbside-bench-http-") as folder:
+        home = Path(folder)
+        retriever = Retriever(Settings(home=home, dense="off"))
+        report = ingest([DATA], retriever.store)
+        retriever.lexical.refresh()
+        print(f"ingested {report.passages:,} passages")
+        for workers in args.workers:
+            health, ask, rest = run_workers(
+                home, workers, args.duration, args.connections, args.port
+            )
+            print(f"\nuvicorn --workers {workers}: server RSS at rest {rest:,.0f} MiB")
+            print(health.row("health"))
+            print(ask.row("ask"))
+            print(
+                f"  ratio ask/health: throughput {ask.rps / health.rps:.3f}x, "
+                f"p50 {ask.p50_ms / health.p50_ms:.1f}x, p99 {ask.p99_ms / health.p99_ms:.1f}x"
+            )
+            met = ask.rps > RPS_TARGET and ask.p99_ms < P99_TARGET_MS and ask.errors == 0
+            ok = ok and met
+            print(
+                f"  {'PASS' if met else 'MISS'}: {ask.rps:.1f} req/s (target > {RPS_TARGET:.0f}, "
+                f"{ask.rps / RPS_TARGET:.2f} of target), p99 {ask.p99_ms:.1f} ms "
+                f"(target < {P99_TARGET_MS:.0f}, {ask.p99_ms / P99_TARGET_MS:.2f} of target), "
+                f"errors {ask.errors + health.errors}"
+            )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
