@@ -9,7 +9,7 @@ FORMAT ?= markdown
 
 DATA ?= ../shared/data
 
-.PHONY: setup ask serve ingest eval test e2e-setup lint typecheck bench clean
+.PHONY: setup ask serve ingest eval test e2e-setup lint typecheck bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,12 @@ test: lint typecheck e2e-setup
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_answer.py
+	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_retrieval.py
+
+# HTTP load: 32 clients for 60 s on loopback against 1 and 2 uvicorn workers (needs wrk or httpx).
+load: $(STAMP)
+	$(BIN)/python bench/bench_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
