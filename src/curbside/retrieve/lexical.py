@@ -108,7 +108,7 @@ class TantivyIndex:
         if not (target / "meta.json").is_file():
             if target.exists():
                 self._damaged(target, FileNotFoundError("meta.json is missing"))
-            self._build(target, self.store.passages())
+            self._build(target, self.store.all_passages())
         index = tantivy.Index.open(str(target))
         index.register_tokenizer(ANALYZER, _analyzer())
         return index

@@ -219,11 +219,15 @@ class EvidenceStore:
             "passages": one("SELECT count(*) FROM passages").fetchone()[0],
         }
 
-    def passages(self, ids: Iterable[int] | None = None) -> list[StoredPassage]:
-        """The passages with these ids (in that order), or all passages."""
-        if ids is None:
-            rows = self.db.execute(f"SELECT {_PASSAGE_COLUMNS} ORDER BY p.id").fetchall()
-            return [_passage(r) for r in rows]
+    def all_passages(self) -> Iterator[StoredPassage]:
+        """Every passage in id order, read in batches so that a large store is never held in
+        memory at once (the lexical index is built from this)."""
+        cursor = self.db.execute(f"SELECT {_PASSAGE_COLUMNS} ORDER BY p.id")
+        while rows := cursor.fetchmany(2000):
+            yield from (_passage(r) for r in rows)
+
+    def passages(self, ids: Iterable[int]) -> list[StoredPassage]:
+        """The passages with these ids, in that order."""
         wanted = list(ids)
         found: dict[int, StoredPassage] = {}
         for at in range(0, len(wanted), 500):
