@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_answer.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_retrieval.py
+	$(BIN)/python bench/bench_scale.py
 
 # HTTP load: 32 clients for 60 s on loopback against 1 and 2 uvicorn workers (needs wrk or httpx).
 load: $(STAMP)
