@@ -9,6 +9,7 @@ is time order.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -73,9 +74,23 @@ class SQLiteDatabase:
             path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        self._enable_wal(timeout)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+    def _enable_wal(self, timeout: float) -> None:
+        """Switch to WAL. Two connections doing so on a new file at once can get "database is
+        locked" straight away (SQLite does not call the busy handler for this change), so the
+        switch is retried until `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @contextmanager
     def transaction(self, mode: TransactionMode = "write") -> Iterator[SQLiteTransaction]:
