@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from tests.postgres_schema import fresh_schema
 
 from curbside.engine import Engine
 from curbside.ingest.run import ingest
@@ -209,19 +209,9 @@ def live_schema() -> Iterator[str]:
         conn = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES}: {exc}")
-    schema = f"faults_{uuid.uuid4().hex[:12]}"
-    with conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}&application_name={schema}"
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = %s",
-                (schema,),
-            )
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    conn.close()
+    with fresh_schema(POSTGRES, "faults") as url:
+        yield url
 
 
 def _unavailable(response: Any) -> None:

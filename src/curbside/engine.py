@@ -82,6 +82,12 @@ class Engine:
             self._local.library = library
         return library
 
+    @property
+    def library_if_open(self) -> Library | None:
+        """This thread's library connection if one is open (None otherwise); opens nothing."""
+        library: Library | None = getattr(self._local, "library", None)
+        return library
+
     def forget_library(self) -> None:
         """Drop this thread's library connection (lost or closed); the next use reconnects."""
         self._local.library = None

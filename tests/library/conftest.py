@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from library_helpers import CHEAP, QUESTION, Clock, Team
+from tests.postgres_schema import fresh_schema
 
 from curbside.engine import Engine
 from curbside.library import Library, Role, User, open_library
@@ -86,17 +86,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path / 'library.sqlite'}"
         return
-    import psycopg
-
     base: str = request.getfixturevalue("postgres")
-    schema = f"library_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(base, "library_test") as url:
+        yield url
 
 
 @pytest.fixture

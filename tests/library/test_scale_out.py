@@ -8,12 +8,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.postgres_schema import fresh_schema
 
 from curbside.library import open_library
 from curbside.library.system import system_user
@@ -51,16 +51,8 @@ def _wait(base: str, server: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def schema_url(postgres: str) -> Iterator[str]:
-    import psycopg
-
-    schema = f"scale_out_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{postgres}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(postgres, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(postgres, "scale_out") as url:
+        yield url
 
 
 def test_two_servers_share_one_postgresql_library(schema_url: str, tmp_path: Path) -> None:

@@ -149,18 +149,15 @@ FOCUS_SHARE = 2 / 3
 
 
 def _weighted_focus(question: str, weights: Mapping[str, float]) -> dict[str, float]:
-    """Focus stems of the question with the largest weight of the words that share the stem."""
-    focus = focus_terms(question)
-    out: dict[str, float] = {}
+    """Focus stems of the question with the largest weight of the words that share the stem
+    (every stem weighs 1 when no weights are given)."""
+    missing = 0.0 if weights else 1.0
+    out = dict.fromkeys(focus_terms(question), 0.0)
     for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", question):
         term = stem(word)
-        if term in focus:
-            out[term] = max(
-                out.get(term, 0.0), weights.get(word.lower(), 1.0 if not weights else 0.0)
-            )
-    for term in focus:
-        out.setdefault(term, 0.0 if weights else 1.0)
-    return out
+        if term in out:
+            out[term] = max(out[term], weights.get(word.lower(), missing))
+    return {term: weight or missing for term, weight in out.items()}
 
 
 _PUBLISHERS = {

@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,7 +47,9 @@ class Filters:
         return bool(self.drugs or self.kinds)
 
 
+@lru_cache(maxsize=1)
 def _analyzer() -> Any:
+    """The English analyzer (built once: it is asked for on every digest question)."""
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from typing import Literal
 
@@ -93,11 +94,15 @@ class Verifier:
         self.embedder = embedder
         self._passages: dict[str, list[StoredPassage]] = {}
 
+    @cached_property
+    def _held(self) -> set[str]:
+        """Keys of every ingested document, read once per verification run."""
+        return self.store.document_keys()
+
     def documents_for(self, source_id: str) -> list[str]:
         """Ingested document keys holding the text of a curated source."""
         source = self.kb.sources[source_id]
-        held = self.store.document_keys()
-        keys = {key for key in source.evidence if key in held}
+        keys = {key for key in source.evidence if key in self._held}
         keys |= self.store.documents_matching(source.url, source.set_id)
         return sorted(keys)
 

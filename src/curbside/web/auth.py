@@ -47,8 +47,7 @@ def library_of(request: Request) -> Library:
 def _forget_lost_connection(engine: Engine) -> None:
     """Drop this thread's library if the database closed its connection (a server restarted
     or a connection killed), so that `engine.library` connects again instead of failing on."""
-    cached = getattr(engine._local, "library", None)
-    conn = getattr(getattr(cached, "db", None), "conn", None)
+    conn = getattr(getattr(engine.library_if_open, "db", None), "conn", None)
     if isinstance(conn, Connection) and (conn.closed or conn.broken):
         engine.forget_library()
 
