@@ -255,3 +255,16 @@ def test_a_library_that_is_down_is_a_503_and_the_api_recovers_when_it_is_back(
         assert dropped is not None and dropped[0] >= 1
         statuses = [client.get("/api/library").status_code for _ in range(dropped[0] + 2)]
         assert set(statuses) <= {200, 503} and statuses[-1] == 200, statuses
+
+
+def test_the_503_does_not_show_the_database_password(
+    kb: KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = CLOSED_PORT.replace("root@", "curbside:hunter2-secret@")
+    engine = Engine(Settings(home=tmp_path, publish=True, library_url=url, dense="off"), kb)
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
+        library = client.get("/api/library")
+        answer = client.get("/api/ask", params={"q": GRADING})
+        assert (library.status_code, answer.status_code) == (503, 200)
+        assert "hunter2" not in library.text + answer.text
+    assert "hunter2" not in caplog.text
