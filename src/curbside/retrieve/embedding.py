@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
-BATCH = 32
+# Texts per forward pass. Small batches of length-sorted texts are fastest in numpy: 1.3-1.5x
+# batch 32, whose attention and feed-forward arrays outgrow the CPU caches (bench/RESULTS.md).
+BATCH = 4
 
 
 class Embedder(Protocol):
@@ -70,12 +72,13 @@ class MiniLM:
     name = MODEL_NAME
     dim = 384
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, batch: int = BATCH) -> None:
         import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         config = json.loads((path / "config.json").read_text())
+        self.batch = batch  # texts per forward pass (sorted by length, so padding stays small)
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -128,8 +131,8 @@ class MiniLM:
         encodings = self.tokenizer.encode_batch(texts)
         # Batch texts of similar length together so padding stays small.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for at in range(0, len(order), BATCH):
-            rows = order[at : at + BATCH]
+        for at in range(0, len(order), self.batch):
+            rows = order[at : at + self.batch]
             width = max(len(encodings[i].ids) for i in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.float32)
