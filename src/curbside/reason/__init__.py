@@ -45,6 +45,17 @@ class Reasoner:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        # Positions of the statements written for each intent: `_select` chooses only those
+        # that share an intent with the question, so no other statement need be looked at.
+        self._by_intent: dict[str, list[int]] = {}
+        for n, statement in enumerate(kb.statements):
+            for intent in statement.when.intents:
+                self._by_intent.setdefault(intent, []).append(n)
+
+    def _candidates(self, intents: list[Intent]) -> list[Statement]:
+        """The statements written for any of `intents`, in pack order."""
+        positions = sorted({n for intent in intents for n in self._by_intent.get(intent, ())})
+        return [self.kb.statements[n] for n in positions]
 
     def reason(self, query: Query, assessment: Assessment) -> Reasoning:
         patient = summary(assessment, query) if assessment.has_data else None
@@ -53,7 +64,7 @@ class Reasoner:
             return Reasoning(None, [], patient, why_not, assessment=assessment)
         chosen: list[Selected] = []
         bottom: list[Selected] = []
-        for statement in self.kb.statements:
+        for statement in self._candidates(query.intents):
             selected = self._select(statement, query)
             if selected is not None:
                 (bottom if statement.section == "bottom-line" else chosen).append(selected)
@@ -69,7 +80,7 @@ class Reasoner:
 
     def _answers(self, query: Query, specific: bool, shown: set[str]) -> bool:
         """Whether `query` would add a statement not in `shown` (about its drug, if `specific`)."""
-        for statement in self.kb.statements:
+        for statement in self._candidates(query.intents):
             if statement.id in shown or statement.section == "bottom-line":
                 continue
             selected = self._select(statement, query)

@@ -64,7 +64,11 @@ class Lexicon:
             for name in (drug.id, drug.name, *drug.brands, *drug.misspellings):
                 self.terms[name.lower()] = drug.id
         self.longest = max((len(t.split()) for t in self.terms), default=1)
-        self.single_words = [t for t in self.terms if " " not in t and len(t) >= 5]
+        # One-word names of five letters or more, by first letter (a misspelling keeps it).
+        self.single_words: dict[str, list[str]] = {}
+        for term in self.terms:
+            if " " not in term and len(term) >= 5:
+                self.single_words.setdefault(term[0], []).append(term)
         patterns: list[tuple[re.Pattern[str], str]] = []
         for drug_class in kb.classes.values():
             for name in (drug_class.name, *drug_class.synonyms):
@@ -105,8 +109,8 @@ class Lexicon:
             return None
         allowed = 1 if len(word) < 9 else 2
         best: tuple[int, str] | None = None
-        for term in self.single_words:
-            if abs(len(term) - len(word)) > allowed or term[0] != word[0]:
+        for term in self.single_words.get(word[0], ()):
+            if abs(len(term) - len(word)) > allowed:
                 continue
             distance = DamerauLevenshtein.distance(word, term, score_cutoff=allowed)
             if distance <= allowed and (best is None or distance < best[0]):
