@@ -43,7 +43,7 @@ from curbside.web.problems import Problem, ProblemResponse
 CSRF_COOKIE = "curbside_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-SCOPE_KEY = "curbside.csrf"  # the request's CSRF token, and whether a page used it
+SCOPE_KEY = "curbside.csrf"  # the request's CSRF token: the cookie's, or one made for a page
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXEMPT_PREFIXES = ("/api/", "/cds-services")  # JSON APIs: Bearer tokens, no cookies
 MAX_CLIENTS = 10_000  # rate-limit buckets kept (the least recently seen are dropped first)
@@ -121,7 +121,8 @@ def csrf_token(request: Request) -> str:
     state: dict[str, Any] | None = request.scope.get(SCOPE_KEY)
     if state is None:  # the middleware is not installed: a token that nothing checks
         return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    state["used"] = True
+    if "token" not in state:  # no valid cookie came: a new token, set as a cookie on the way out
+        state["token"] = secrets.token_urlsafe(32)
     token: str = state["token"]
     return token
 
@@ -140,8 +141,10 @@ class SecurityMiddleware:
             return
         request = Request(scope, receive)
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        fresh = not _well_formed(cookie)
-        state: dict[str, Any] = {"token": secrets.token_urlsafe(32) if fresh else cookie}
+        if not _well_formed(cookie):
+            cookie = ""
+        # The page's token: the cookie's, else one made only when a page asks for it.
+        state: dict[str, Any] = {"token": cookie} if cookie else {}
         scope[SCOPE_KEY] = state
         secure = request.url.scheme == "https"
         path = request.url.path
@@ -154,12 +157,12 @@ class SecurityMiddleware:
                 for name, value in wanted:
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
-                if fresh and state.get("used"):
+                if not cookie and "token" in state:
                     headers.append((b"set-cookie", _cookie(state["token"], secure).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        refusal = await self._refusal(request, state["token"] if not fresh else "")
+        refusal = await self._refusal(request, cookie)
         if refusal is not None:
             await refusal(scope, receive, send_guarded)
             return
