@@ -21,6 +21,8 @@ from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
 from curbside.library import Library, open_library
+from curbside.library.content import article_id, content_hash
+from curbside.library.recent import RecentArticles
 from curbside.library.system import system_user
 from curbside.models import Article, Audience, Measurement, Query, Support
 from curbside.patient.merge import merge
@@ -60,6 +62,7 @@ class Engine:
         self.understander = Understander(self.kb, label_names, label_classes)
         self.reasoner = Reasoner(self.kb)
         self._local = threading.local()
+        self.recent = RecentArticles()  # articles stored or found stored, by library and id
         # Drug ids (curated, or "label:<generic>") known to cause neutropenia.
         self.neutropenic = {
             d.id for d in self.kb.drugs.values() if d.label.neutropenia != "not-listed"
@@ -103,8 +106,15 @@ class Engine:
                 return article
             actor = getattr(self._local, "system_user", None) or system_user(library)
             self._local.system_user = actor  # looked up once per thread's connection
+            place = self.settings.library_url or str(self.settings.home)
+            key, digest = article_id(article.question, article.audience), content_hash(article)
+            kept = self.recent.get(place, key, digest)
+            if kept is not None and library.revision(key) == kept[0]:
+                return kept[1]  # asked before, same content, nothing changed since
             record, _ = library.publish(article, actor, drugs)
-            return library.article(record.id, viewer=actor)
+            stored = library.article(record.id, viewer=actor)
+            self.recent.put(place, key, digest, record.revision, stored)
+            return stored
         except OperationalError as exc:
             self.forget_library()
             note = f"This answer was not stored: the article library is unavailable ({exc})."

@@ -73,6 +73,35 @@ def test_asking_publishes_once_and_a_knowledge_change_sends_approval_back(
     library.close()
 
 
+def test_one_engine_asked_again_sees_every_change_made_by_another_connection(
+    url: str, tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeat question is answered from the engine's recent copy only while the library still
+    holds that revision of the article: a review action elsewhere shows at once."""
+    settings = _settings(url, tmp_path / "home")
+    engine = Engine(settings, kb)
+    first = engine.ask(QUESTION)
+    reads: list[str] = []
+    library = engine.library
+    assert library is not None
+    real_article = library.article
+    monkeypatch.setattr(
+        library, "article", lambda *a, **k: reads.append(a[0]) or real_article(*a, **k)
+    )
+    assert engine.ask(QUESTION).model_dump() == first.model_dump()
+    assert reads == []  # answered from the recent copy
+
+    other = open_library(settings.library_url, settings.home)
+    operator = system_user(other)
+    editor = other.add_user("ed", "editor", actor=operator)
+    record = other.find(QUESTION, "physician", operator)
+    other.transition(record.id, "submitted", editor, record.revision)
+    assert engine.ask(QUESTION).status == "submitted"
+    assert reads == [record.id]  # the revision moved: read again
+    assert engine.ask(QUESTION).status == "submitted" and len(reads) == 1
+    other.close()
+
+
 def test_patient_specific_answers_are_not_stored(
     url: str, tmp_path: Path, kb: KnowledgeBase
 ) -> None:

@@ -16,6 +16,7 @@ from curbside.library.content import (
     statement_ids,
     stored_form,
 )
+from curbside.library.recent import RecentArticles
 from curbside.library.sqlite import SQLiteDatabase
 from curbside.library.workflow import TRANSITIONS, after_new_version, check_transition
 from curbside.models import Article, PatientSummary
@@ -87,3 +88,19 @@ def test_open_database_by_url(tmp_path: Path) -> None:
     absolute.close()
     with pytest.raises(ValueError, match="unknown library URL 'mysql://x'"):
         open_database("mysql://x", tmp_path)
+
+
+def test_recent_articles_keep_the_newest_and_match_only_the_same_content(answer: Article) -> None:
+    recent = RecentArticles(size=2)
+    recent.put("lib", "a", "hash-a", 3, answer)
+    kept = recent.get("lib", "a", "hash-a")
+    assert kept is not None and kept[0] == 3 and kept[1] == answer
+    assert kept[1] is not answer  # each caller gets its own copy
+    assert recent.get("lib", "a", "other content") is None
+    assert recent.get("another library", "a", "hash-a") is None
+    recent.put("lib", "b", "hash-b", 1, answer)
+    recent.get("lib", "a", "hash-a")  # a is now the most recently used
+    recent.put("lib", "c", "hash-c", 1, answer)
+    assert recent.get("lib", "b", "hash-b") is None  # the least recently used went
+    assert recent.get("lib", "a", "hash-a") is not None
+    assert recent.get("lib", "c", "hash-c") is not None

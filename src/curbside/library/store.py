@@ -342,6 +342,13 @@ class Library(Accounts):
             self._require_history(tx, viewer)
             return self._version(tx, article_id, version).article
 
+    def revision(self, article_id: str) -> int | None:
+        """The article's current revision, None when there is no such article: one small query
+        that tells whether a copy read earlier is still current (every write raises it)."""
+        with self.db.transaction("read") as tx:
+            row = tx.one("SELECT revision FROM articles WHERE id = ?", (article_id,))
+        return None if row is None else int(row["revision"])
+
     def versions(self, article_id: str, viewer: User) -> list[Version]:
         """Every version of the article, oldest first (not for readers)."""
         with self.db.transaction("read") as tx:
