@@ -68,6 +68,7 @@ bench-embed: $(BENCH_VENV)/.installed-stamp
 
 # HTTP load: 32 clients for 60 s on loopback against 1 and 2 uvicorn workers (needs wrk or httpx).
 load: $(STAMP)
+	bash scripts/apt-install.sh /usr/bin/wrk wrk
 	$(BIN)/python bench/bench_http.py
 
 clean:

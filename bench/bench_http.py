@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -72,12 +73,13 @@ class Load:
     errors: int
     requests: int
     rss_peak_mib: float = 0.0
+    cpu_ms: float = 0.0  # server CPU time per request
 
     def row(self, name: str) -> str:
         return (
             f"  {name:<8} {self.rps:8.1f} req/s  p50 {self.p50_ms:7.2f} ms  "
             f"p99 {self.p99_ms:7.2f} ms  errors {self.errors}  ({self.requests:,} requests; "
-            f"server RSS peak {self.rss_peak_mib:,.0f} MiB)"
+            f"server CPU {self.cpu_ms:.2f} ms a request; RSS peak {self.rss_peak_mib:,.0f} MiB)"
         )
 
 
@@ -86,11 +88,24 @@ def curated_paths() -> list[str]:
     return [f"/api/ask?q={quote(q.question)}" for q in questions if q.expect.coverage == "curated"]
 
 
-def tree_rss_mib(pid: int) -> float:
-    """VmRSS of a process and all its descendants, in MiB."""
-    total_kib, pending = 0, [pid]
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending += [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def tree_rss_mib(pid: int) -> float:
+    """VmRSS of a process and all its descendants, in MiB."""
+    total_kib = 0
+    for current in tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
@@ -98,12 +113,19 @@ def tree_rss_mib(pid: int) -> float:
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 total_kib += int(line.split()[1])
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                pending += [int(c) for c in task.read_text().split()]
-            except OSError:
-                continue
     return total_kib / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process and all its descendants, in seconds."""
+    ticks = 0
+    for current in tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class RssSampler:
@@ -193,9 +215,11 @@ def drive_httpx(base: str, paths: list[str], duration: int, connections: int) ->
 
 def drive(base: str, paths: list[str], duration: int, connections: int, server: int) -> Load:
     driver = drive_wrk if WRK.exists() else drive_httpx
+    cpu = tree_cpu_seconds(server)
     with RssSampler(server) as sampler:
         load = driver(base, paths, duration, connections)
     load.rss_peak_mib = sampler.peak
+    load.cpu_ms = 1000 * (tree_cpu_seconds(server) - cpu) / max(load.requests, 1)
     return load
 
 
@@ -255,12 +279,18 @@ def client_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds per load (60)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--paths", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -279,14 +309,15 @@ def main() -> int:
         print(f"ingested {report.passages:,} passages")
         for workers in args.workers:
             health, ask, rest = run_workers(
-                home, workers, args.duration, args.connections, args.port
+                home, workers, args.duration, args.connections, args.port or free_port()
             )
             print(f"\nuvicorn --workers {workers}: server RSS at rest {rest:,.0f} MiB")
             print(health.row("health"))
             print(ask.row("ask"))
             print(
                 f"  ratio ask/health: throughput {ask.rps / health.rps:.3f}x, "
-                f"p50 {ask.p50_ms / health.p50_ms:.1f}x, p99 {ask.p99_ms / health.p99_ms:.1f}x"
+                f"p50 {ask.p50_ms / health.p50_ms:.1f}x, p99 {ask.p99_ms / health.p99_ms:.1f}x, "
+                f"CPU a request {ask.cpu_ms / health.cpu_ms:.1f}x"
             )
             met = ask.rps > RPS_TARGET and ask.p99_ms < P99_TARGET_MS and ask.errors == 0
             ok = ok and met

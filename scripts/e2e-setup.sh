@@ -14,22 +14,8 @@ CHROMIUM=/usr/bin/chromium
 say() { printf 'e2e-setup: %s\n' "$*"; }
 took() { say "$1 ($((SECONDS - $2)) s)"; }
 
-# 1. Chromium from Debian (apt-get update only when the package lists cannot provide it).
-if [ ! -x "$CHROMIUM" ]; then
-    start=$SECONDS
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { say "chromium missing: run as root" >&2; exit 1; }
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    install=($SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation)
-    if ! "${install[@]}" >/dev/null 2>&1; then
-        $SUDO apt-get update -qq >/dev/null
-        "${install[@]}" >/dev/null
-    fi
-    took "chromium installed: $("$CHROMIUM" --version 2>/dev/null | head -1)" "$start"
-fi
+# 1. Chromium from Debian.
+bash "$ROOT/scripts/apt-install.sh" "$CHROMIUM" chromium fonts-liberation | sed 's/^/e2e-setup: /'
 
 # 2. The Playwright Python package, into the project's virtual environment.
 if [ ! -x "$VENV/bin/python" ]; then
