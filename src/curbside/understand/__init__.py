@@ -22,6 +22,7 @@ from curbside.understand.patterns import (
 from curbside.understand.values import read_values
 
 MAX_QUESTION_CHARS = 2000
+QUESTION_PATTERN = "[A-Za-z]"  # a question has at least one (Latin) letter
 FEVER_C = 38.0
 
 
@@ -49,7 +50,7 @@ def check_question(text: str) -> str:
             f"the question is {len(stripped):,} characters long; keep it under "
             f"{MAX_QUESTION_CHARS:,} (put patient data in a patient file instead)"
         )
-    if not re.search(r"[A-Za-z]", stripped):
+    if not re.search(QUESTION_PATTERN, stripped):
         raise QuestionError("the question has no words in it")
     return stripped
 

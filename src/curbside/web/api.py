@@ -5,7 +5,6 @@ page listing it all. Every route asks the engine or its library; every error is 
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from curbside.models import Article, Audience, ReviewStatus
 from curbside.understand import QuestionError, check_question
 from curbside.web import problems
 from curbside.web.api_models import (
+    QUESTION_SCHEMA,
     ArticleView,
     AskRequest,
     AskResult,
@@ -30,6 +30,7 @@ from curbside.web.api_models import (
     FollowUpRequest,
     FollowUpResult,
     Health,
+    IsoDate,
     KnowledgeCounts,
     LibraryEntry,
     LibraryPage,
@@ -44,6 +45,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 ASKING = problems.problem_responses(400, 422)
 READING = problems.problem_responses(401, 404, 422, 503)
 WRITING = problems.problem_responses(401, 403, 404, 409, 422, 503)
+# Reading takes a token but needs none: the empty requirement makes the token optional.
+TOKEN_OPTIONAL: dict[str, Any] = {"security": [{}]}
 
 
 def install(app: FastAPI) -> None:
@@ -52,7 +55,11 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
 
 
-@router.get("/health", summary="Health and what the server answers with")
+@router.get(
+    "/health",
+    summary="Health and what the server answers with",
+    responses=problems.problem_responses(503),
+)
 def health(request: Request) -> Health:
     """Up, with the version, the knowledge loaded, the evidence ingested and the library's
     database."""
@@ -74,7 +81,7 @@ def health(request: Request) -> Health:
 @router.get("/ask", summary="Answer a question (query string)", responses=ASKING)
 def ask_get(
     request: Request,
-    q: Annotated[str, Query(description="The question.")],
+    q: Annotated[str, Query(description="The question.", json_schema_extra=QUESTION_SCHEMA)],
     audience: Annotated[Audience | None, Query(description="Who the answer is for.")] = None,
 ) -> Article:
     """The article for a question, as the answer contract's JSON."""
@@ -124,7 +131,12 @@ def follow_up(body: FollowUpRequest, request: Request) -> FollowUpResult:
     return FollowUpResult(article=article, url=follow_up_path(body.thread, body.question, audience))
 
 
-@router.get("/articles/{article_id}", summary="One library article", responses=READING)
+@router.get(
+    "/articles/{article_id}",
+    summary="One library article",
+    responses=READING,
+    openapi_extra=TOKEN_OPTIONAL,
+)
 def get_article(
     article_id: str,
     library: LibraryDep,
@@ -140,7 +152,12 @@ def get_article(
     return ArticleView(record=record, article=article, url=article_path(record))
 
 
-@router.get("/library", summary="List and search library articles", responses=READING)
+@router.get(
+    "/library",
+    summary="List and search library articles",
+    responses=READING,
+    openapi_extra=TOKEN_OPTIONAL,
+)
 def search_library(
     library: LibraryDep,
     viewer: Viewer,
@@ -149,8 +166,8 @@ def search_library(
     ] = None,
     drug: Annotated[str | None, Query(description="Articles about this drug.")] = None,
     status: Annotated[ReviewStatus | None, Query(description="Review status.")] = None,
-    since: Annotated[date | None, Query(description="Current version dated from.")] = None,
-    until: Annotated[date | None, Query(description="Current version dated until.")] = None,
+    since: Annotated[IsoDate | None, Query(description="Current version dated from.")] = None,
+    until: Annotated[IsoDate | None, Query(description="Current version dated until.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 50,
 ) -> LibraryPage:
     """Articles matching every filter, newest first (approved ones only for anonymous callers

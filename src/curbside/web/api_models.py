@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from curbside.library import ArticleRecord
 from curbside.models import Article, Audience
 from curbside.patient.errors import PatientDataError
 from curbside.patient.model import Origin, PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
+from curbside.understand import MAX_QUESTION_CHARS, QUESTION_PATTERN
 
 # The review actions of `curbside review` (see curbside.library_commands.REVIEW_ACTIONS).
 ReviewAction = Literal["submit", "start", "approve", "request-changes", "retract"]
@@ -23,7 +25,27 @@ PATIENT_ORIGIN: Origin = "file"  # patient data sent with a question rank as a p
 # A number, then its unit: after a space, or right after the number (400/uL, 0.4x10^9/L).
 _QUANTITY = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s+|(?=[^\d.\s]))(\S.*?)\s*")
 Written = Annotated[str, StringConstraints(max_length=64)]
-Question = Annotated[str, Field(description="The question, in plain words.")]
+# What a question may be, as the OpenAPI document states it. The rule is checked, with its own
+# 400 problem and message, where questions are read (curbside.understand), not by the schema.
+QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN}
+Question = Annotated[
+    str,
+    Field(
+        description=f"The question, in plain words (up to {MAX_QUESTION_CHARS:,} characters).",
+        json_schema_extra=QUESTION_SCHEMA,
+    ),
+]
+
+
+def _iso_date(value: object) -> object:
+    """A date given as text must be written YYYY-MM-DD (not a timestamp, which pydantic would
+    otherwise take): what the OpenAPI document says, format 'date'."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 AudienceField = Annotated[
     Audience | None, Field(description="Who the answer is for (default: the server's setting).")
 ]

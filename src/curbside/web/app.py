@@ -10,7 +10,7 @@ from curbside import __version__
 from curbside.engine import Engine
 from curbside.patient.errors import PatientDataError
 from curbside.settings import Settings
-from curbside.web import api, pages, security
+from curbside.web import api, pages, problems, security
 from curbside.web.cds_hooks import SERVICES, cards, discovery
 from curbside.web.cds_models import Discovery, HookRequest, HookResponse
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         response_model=HookResponse,
         response_model_exclude_none=True,
         tags=["cds-hooks"],
+        responses=problems.problem_responses(400, 404, 422),
     )
     def cds_call(service_id: str, call: HookRequest, request: Request) -> HookResponse:
         """A CDS Hooks call: cards for this patient."""

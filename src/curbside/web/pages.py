@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -632,6 +633,10 @@ def install(app: FastAPI) -> None:
     install_reading(app)
     install_library(app)
     install_review(app)
+    # Pages are for browsers: the OpenAPI document describes the JSON API and CDS Hooks.
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "pages" in route.tags:
+            route.include_in_schema = False
 
 
 def install_reading(app: FastAPI) -> None:

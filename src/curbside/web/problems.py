@@ -306,7 +306,13 @@ def _with_problems(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str
         content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                for code, response in operation.get("responses", {}).items():
+                responses = operation.setdefault("responses", {})
+                # Any route may meet the rate limit (curbside.web.security); a body may also be
+                # too large, or not JSON at all.
+                always = (400, 413, 429) if "requestBody" in operation else (429,)
+                for code, response in problem_responses(*always).items():
+                    responses.setdefault(str(code), response)
+                for code, response in responses.items():
                     if code[0] in "45":
                         response["content"] = content
         return schema
