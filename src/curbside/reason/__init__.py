@@ -45,16 +45,23 @@ class Reasoner:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        # Positions of the statements written for each intent: `_select` chooses only those
-        # that share an intent with the question, so no other statement need be looked at.
-        self._by_intent: dict[str, list[int]] = {}
+        # Positions of the statements by (intent, what they are about: "" for every drug, else a
+        # drug or class id). `_select` chooses a statement only when it shares an intent with the
+        # question and is general or about the question's drugs or classes, so no other
+        # statement need be looked at.
+        self._index: dict[tuple[str, str], list[int]] = {}
         for n, statement in enumerate(kb.statements):
+            about = [*statement.when.drugs, *statement.when.drug_classes] or [""]
             for intent in statement.when.intents:
-                self._by_intent.setdefault(intent, []).append(n)
+                for key in about:
+                    self._index.setdefault((intent, key), []).append(n)
 
-    def _candidates(self, intents: list[Intent]) -> list[Statement]:
-        """The statements written for any of `intents`, in pack order."""
-        positions = sorted({n for intent in intents for n in self._by_intent.get(intent, ())})
+    def _candidates(self, query: Query) -> list[Statement]:
+        """The statements `_select` may choose for this query, in pack order."""
+        about = ["", *query.drugs, *query.drug_classes]
+        positions = sorted(
+            {n for i in query.intents for key in about for n in self._index.get((i, key), ())}
+        )
         return [self.kb.statements[n] for n in positions]
 
     def reason(self, query: Query, assessment: Assessment) -> Reasoning:
@@ -64,7 +71,7 @@ class Reasoner:
             return Reasoning(None, [], patient, why_not, assessment=assessment)
         chosen: list[Selected] = []
         bottom: list[Selected] = []
-        for statement in self._candidates(query.intents):
+        for statement in self._candidates(query):
             selected = self._select(statement, query)
             if selected is not None:
                 (bottom if statement.section == "bottom-line" else chosen).append(selected)
@@ -80,7 +87,7 @@ class Reasoner:
 
     def _answers(self, query: Query, specific: bool, shown: set[str]) -> bool:
         """Whether `query` would add a statement not in `shown` (about its drug, if `specific`)."""
-        for statement in self._candidates(query.intents):
+        for statement in self._candidates(query):
             if statement.id in shown or statement.section == "bottom-line":
                 continue
             selected = self._select(statement, query)
