@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from curbside import __version__
 from curbside.engine import Engine
@@ -78,18 +79,35 @@ def health(request: Request) -> Health:
     )
 
 
-@router.get("/ask", summary="Answer a question (query string)", responses=ASKING)
+def model_response(model: BaseModel) -> Response:
+    """`model` as JSON, serialised once by pydantic. (Returned as a model, FastAPI would dump,
+    validate and serialise it again: about a millisecond for an article, a quarter of the time
+    an answer takes.) The route's `response_model` still documents it."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/ask",
+    summary="Answer a question (query string)",
+    responses=ASKING,
+    response_model=Article,
+)
 def ask_get(
     request: Request,
     q: Annotated[str, Query(description="The question.", json_schema_extra=QUESTION_SCHEMA)],
     audience: Annotated[Audience | None, Query(description="Who the answer is for.")] = None,
-) -> Article:
+) -> Response:
     """The article for a question, as the answer contract's JSON."""
-    return engine_of(request).ask(q, audience)
+    return model_response(engine_of(request).ask(q, audience))
 
 
-@router.post("/ask", summary="Answer a question, optionally about a patient", responses=ASKING)
-def ask(body: AskRequest, request: Request) -> AskResult:
+@router.post(
+    "/ask",
+    summary="Answer a question, optionally about a patient",
+    responses=ASKING,
+    response_model=AskResult,
+)
+def ask(body: AskRequest, request: Request) -> Response:
     """The article for a question. Patient values (ANC, temperature with their units, medicines,
     age) make it an answer about that patient, which is not stored in the library; an answer
     that was stored comes with its library id and page."""
@@ -98,8 +116,10 @@ def ask(body: AskRequest, request: Request) -> AskResult:
     article = engine.ask(body.question, body.audience, patient=patient)
     record = _stored(engine, article)
     if record is None:
-        return AskResult(article=article)
-    return AskResult(article=article, article_id=record.id, url=article_path(record))
+        return model_response(AskResult(article=article))
+    return model_response(
+        AskResult(article=article, article_id=record.id, url=article_path(record))
+    )
 
 
 def _stored(engine: Engine, article: Article) -> ArticleRecord | None:
@@ -116,8 +136,13 @@ def _stored(engine: Engine, article: Article) -> ArticleRecord | None:
         return None
 
 
-@router.post("/follow-up", summary="Answer a follow-up question", responses=ASKING)
-def follow_up(body: FollowUpRequest, request: Request) -> FollowUpResult:
+@router.post(
+    "/follow-up",
+    summary="Answer a follow-up question",
+    responses=ASKING,
+    response_model=FollowUpResult,
+)
+def follow_up(body: FollowUpRequest, request: Request) -> Response:
     """The answer to a question asked after earlier ones: what it does not say (the drug, the
     condition, the patient's values) is taken from the thread."""
     engine = engine_of(request)
@@ -128,7 +153,8 @@ def follow_up(body: FollowUpRequest, request: Request) -> FollowUpResult:
             raise QuestionError(f"thread[{n}]: {exc}") from None
     audience = body.audience or engine.settings.audience
     article = engine.follow_up(body.thread, body.question, audience)
-    return FollowUpResult(article=article, url=follow_up_path(body.thread, body.question, audience))
+    url = follow_up_path(body.thread, body.question, audience)
+    return model_response(FollowUpResult(article=article, url=url))
 
 
 @router.get(
