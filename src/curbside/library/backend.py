@@ -14,7 +14,9 @@ from typing import Any, Literal, Protocol
 
 Param = str | int | float | bool | datetime | date | None
 Row = dict[str, Any]
-TransactionMode = Literal["read", "write", "migrate"]
+# 'statement': one statement that is atomic on its own, run without an explicit transaction (one
+# round trip instead of three: a single read needs no snapshot beyond its own).
+TransactionMode = Literal["statement", "read", "write", "migrate"]
 
 
 class Transaction(Protocol):
@@ -45,7 +47,8 @@ class Database(Protocol):
     def transaction(self, mode: TransactionMode = "write") -> AbstractContextManager[Transaction]:
         """A transaction committed when the block ends, rolled back when it raises. 'write'
         transactions are serialised against other writers where the backend needs it;
-        'migrate' ones also against other migrators. A unique-key collision raises `Conflict`."""
+        'migrate' ones also against other migrators; 'statement' runs its one statement in
+        autocommit mode. A unique-key collision raises `Conflict`."""
         ...
 
     def close(self) -> None:

@@ -62,6 +62,10 @@ class PostgresDatabase:
 
     @contextmanager
     def transaction(self, mode: TransactionMode = "write") -> Iterator[PostgresTransaction]:
+        if mode == "statement":
+            with self.conn.cursor() as cursor:
+                yield PostgresTransaction(cursor)
+            return
         try:
             with self.conn.transaction(), self.conn.cursor() as cursor:
                 if mode == "migrate":

@@ -94,6 +94,9 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self, mode: TransactionMode = "write") -> Iterator[SQLiteTransaction]:
+        if mode == "statement":
+            yield SQLiteTransaction(self.conn)
+            return
         self.conn.execute("BEGIN" if mode == "read" else "BEGIN IMMEDIATE")
         try:
             yield SQLiteTransaction(self.conn)

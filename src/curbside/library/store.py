@@ -345,7 +345,7 @@ class Library(Accounts):
     def revision(self, article_id: str) -> int | None:
         """The article's current revision, None when there is no such article: one small query
         that tells whether a copy read earlier is still current (every write raises it)."""
-        with self.db.transaction("read") as tx:
+        with self.db.transaction("statement") as tx:
             row = tx.one("SELECT revision FROM articles WHERE id = ?", (article_id,))
         return None if row is None else int(row["revision"])
 
