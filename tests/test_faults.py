@@ -1,6 +1,7 @@
 """Curbside under faults: an ingest killed half-way resumes without losing or doubling passages, a
-damaged lexical index is rebuilt from the evidence store with a warning, and an article library
-whose database is down is a 503 problem (answers still come, unpublished) until it is back."""
+damaged lexical index is rebuilt from the evidence store with a warning, a damaged evidence store
+is reported with the way to rebuild it, and an article library whose database is down is a 503
+problem (answers still come, unpublished) until it is back."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.postgres_schema import fresh_schema
 
+from curbside.cli import EXIT_DAMAGED, main
 from curbside.engine import Engine
 from curbside.ingest.run import ingest
 from curbside.knowledge.base import KnowledgeBase
 from curbside.retrieve.lexical import TantivyIndex
-from curbside.retrieve.store import EvidenceStore
+from curbside.retrieve.store import EvidenceStore, EvidenceStoreDamaged
 from curbside.settings import Settings
 from curbside.web.app import create_app
 
@@ -172,6 +174,29 @@ def test_a_damaged_index_is_rebuilt_from_the_store_with_a_warning(
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 1 and "is damaged" in warned[0] and "rebuilding" in warned[0]
     assert (generation / "meta.json").is_file()
+
+
+@pytest.mark.parametrize("content", [b"\x00garbage" * 640, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_a_damaged_evidence_store_is_reported_and_left_as_it_is(
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    content: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The store is what the indexes are rebuilt from: damaged, it cannot repair itself. Every
+    command says so and how to recover, and nothing overwrites the file."""
+    store = tmp_path / "evidence.sqlite"
+    store.write_bytes(content)
+    with pytest.raises(EvidenceStoreDamaged, match="ingest"):
+        Engine(Settings(home=tmp_path, publish=False), kb)
+    monkeypatch.setenv("CURBSIDE_HOME", str(tmp_path))
+    monkeypatch.setenv("CURBSIDE_PUBLISH", "false")
+    for command in (["ask", GRADING], ["ingest", "--no-embed", str(tmp_path / "none.md")]):
+        assert main(command) == EXIT_DAMAGED
+        said = capsys.readouterr().err
+        assert f"the evidence store {store} is damaged" in said and "curbside ingest" in said
+    assert store.read_bytes() == content
 
 
 class _Failing:

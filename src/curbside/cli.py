@@ -16,6 +16,7 @@ from curbside.models import AUDIENCES
 EXIT_BAD_INPUT = 2
 EXIT_BAD_KNOWLEDGE = 3
 EXIT_LIBRARY = 4  # refused by the library: permission, conflict, not found, bad transition
+EXIT_DAMAGED = 5  # the evidence store's file is damaged: ingest again
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -271,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from curbside.knowledge.loader import PackError
     from curbside.library import LibraryError
+    from curbside.retrieve.store import EvidenceStoreDamaged
     from curbside.understand import QuestionError
 
     handlers = {
@@ -296,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermissionError as exc:
         print(f"curbside: permission denied: {exc}", file=sys.stderr)
         return EXIT_LIBRARY
+    except EvidenceStoreDamaged as exc:
+        print(f"curbside: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     except (QuestionError, ValueError) as exc:
         print(f"curbside: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

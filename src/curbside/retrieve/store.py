@@ -118,6 +118,11 @@ _PASSAGE_COLUMNS = """
 """
 
 
+class EvidenceStoreDamaged(RuntimeError):
+    """The evidence store's file is not a readable SQLite database. It is the source the indexes
+    are rebuilt from, so it cannot rebuild itself: the sources must be ingested again."""
+
+
 class EvidenceStore:
     """All ingested evidence in one SQLite file under the data directory."""
 
@@ -125,9 +130,16 @@ class EvidenceStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise EvidenceStoreDamaged(
+                f"the evidence store {path} is damaged ({exc}): move it aside and run "
+                "'curbside ingest' on your sources again to rebuild it"
+            ) from exc
 
     def close(self) -> None:
         self.db.close()
