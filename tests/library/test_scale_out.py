@@ -105,6 +105,9 @@ def test_two_servers_share_one_postgresql_library(schema_url: str, tmp_path: Pat
             seen = httpx.get(f"{base}/api/articles/{article_id}", timeout=30)
             assert seen.status_code == 200, seen.text  # anonymous: published on both hosts
             assert seen.json()["record"]["status"] == "approved"
+            # Both hosts answered the question before the review: their recent copies are stale.
+            answer = httpx.get(f"{base}/api/ask", params={"q": QUESTION}, timeout=30)
+            assert answer.status_code == 200 and answer.json()["status"] == "approved"
     finally:
         for server in servers:
             server.terminate()
