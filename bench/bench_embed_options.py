@@ -34,7 +34,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from curbside.ingest.readers import read_file
-from curbside.retrieve.embedding import MAX_TOKENS, MiniLM, model_dir
+from curbside.retrieve.embedding import MiniLM, model_dir
 from curbside.retrieve.fusion import rrf
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -70,8 +70,8 @@ class Static:
 
 
 class TorchMiniLM:
-    """The same model in torch (transformers' BertModel), float32 or int8-quantised Linears;
-    tokens, length-sorted batches and mean pooling as in Curbside's numpy encoder."""
+    """The same model in torch (transformers' BertModel), float32 or int8-quantised Linears, fed
+    the numpy encoder's own length-sorted batches and mean-pooled as it does."""
 
     def __init__(self, int8: bool, batch: int = 32) -> None:
         self.torch: Any = importlib.import_module("torch")
@@ -82,29 +82,18 @@ class TorchMiniLM:
                 model, {self.torch.nn.Linear}, dtype=self.torch.qint8
             )
         self.model = model
-        self.batch = batch
-        self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self.tokenizer.no_padding()
+        self.batching = MiniLM(model_dir(), batch=batch)
 
     def embed(self, texts: list[str]) -> Any:
         torch = self.torch
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), MiniLM.dim), dtype=np.float32)
         with torch.inference_mode():
-            for at in range(0, len(order), self.batch):
-                rows = order[at : at + self.batch]
-                width = max(len(encodings[i].ids) for i in rows)
-                ids = torch.zeros((len(rows), width), dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    n = len(encodings[i].ids)
-                    ids[r, :n] = torch.tensor(encodings[i].ids)
-                    mask[r, :n] = 1
-                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-                weights = mask.unsqueeze(-1).float()
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            for rows, ids, mask in self.batching.batches(texts):
+                weights = torch.from_numpy(mask)
+                hidden = self.model(
+                    input_ids=torch.from_numpy(ids), attention_mask=weights.long()
+                ).last_hidden_state
+                pooled = (hidden * weights.unsqueeze(-1)).sum(1) / weights.sum(1, keepdim=True)
                 out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
         return out
 

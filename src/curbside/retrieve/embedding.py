@@ -9,6 +9,7 @@ when the packages are missing, `load_embedder` says why and retrieval stays lexi
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -126,10 +127,16 @@ class MiniLM:
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
+        for rows, ids, mask in self.batches(texts):
+            out[rows] = self._forward(ids, mask)
+        return out
+
+    def batches(self, texts: list[str]) -> Iterator[tuple[list[int], Any, Any]]:
+        """(rows, token ids, mask) for each batch of texts: texts of similar length go together
+        so that padding stays small; `rows` are the texts' positions in `texts`."""
+        import numpy as np
+
         encodings = self.tokenizer.encode_batch(texts)
-        # Batch texts of similar length together so padding stays small.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for at in range(0, len(order), self.batch):
             rows = order[at : at + self.batch]
@@ -140,8 +147,7 @@ class MiniLM:
                 n = len(encodings[i].ids)
                 ids[r, :n] = encodings[i].ids
                 mask[r, :n] = 1.0
-            out[rows] = self._forward(ids, mask)
-        return out
+            yield rows, ids, mask
 
     def _forward(self, ids: Any, mask: Any) -> Matrix:
         import numpy as np
