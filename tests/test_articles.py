@@ -103,8 +103,11 @@ def test_anastrozole_answer_names_the_likely_culprit_and_no_chemotherapy_care(
 
 def test_fever_makes_the_febrile_section_urgent_and_first(engine: Engine) -> None:
     febrile = engine.ask("Neutropenia on anastrozole, temperature 38.6 C. Next steps?")
-    assert febrile.sections[0].key == "febrile"
-    assert all(s.urgent for s in febrile.sections[0].statements[:2])
+    # The patient's findings (fever, and that febrile neutropenia cannot be told without an ANC)
+    # come first, then the febrile section.
+    assert [s.key for s in febrile.sections[:2]] == ["patient", "febrile"]
+    assert febrile.sections[0].statements[0].id == "patient-febrile-neutropenia-undecided"
+    assert all(s.urgent for s in febrile.sections[1].statements[:2])
     assert febrile.patient is not None and febrile.patient.febrile is True
     afebrile = engine.ask(SEED_ANASTROZOLE)
     febrile_section = next(s for s in afebrile.sections if s.key == "febrile")

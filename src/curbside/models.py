@@ -17,27 +17,14 @@ ReviewStatus = Literal[
 ]
 REVIEW_STATUSES: tuple[ReviewStatus, ...] = get_args(ReviewStatus)
 
-Intent = Literal[
-    "management",
-    "hold",
-    "resume",
-    "rechallenge",
-    "monitoring",
-    "alternatives",
-    "dosing",
-    "risk",
-    "grading",
-    "prophylaxis",
-    "growth-factor",
-    "empiric-therapy",
-    "risk-score",
-]
-
-ConditionName = Literal["neutropenia", "febrile-neutropenia", "agranulocytosis"]
-
-InfectionName = Literal[
-    "any", "viral-urti", "pneumonia", "sore-throat", "sepsis", "skin", "urinary"
-]
+# Intents, conditions and infections are ids of the vocabulary (src/curbside/vocabulary/*.yaml);
+# the knowledge packs are checked against it when they load.
+Intent = str
+ConditionName = str
+InfectionName = str
+AgeGroup = Literal["newborn", "infant", "child", "adult", "older-adult"]
+Setting = Literal["chemotherapy", "non-chemotherapy"]
+Phase = Literal["before-start", "on-treatment", "after-episode"]
 
 
 class Measurement(BaseModel):
@@ -48,6 +35,50 @@ class Measurement(BaseModel):
     value: float = Field(description="The value in the canonical unit of the quantity.")
     unit: str = Field(description="Canonical unit: 'cells/µL' for counts, '°C' for temperature.")
     original: str = Field(description="The text as written in the question, e.g. '0.4 x10^9/L'.")
+
+
+class Situation(BaseModel):
+    """What about the patient's situation changes the right answer, each item with where it was
+    read ('question', 'patient file', 'FHIR record', 'thread'). Unknown items stay None."""
+
+    age_years: float | None = Field(default=None, description="Age in years, if known.")
+    populations: list[str] = Field(
+        default_factory=list,
+        description="Populations the patient belongs to (vocabulary ids: child, infant, newborn, "
+        "pregnancy, breastfeeding, benign-ethnic-neutropenia), with those they imply.",
+    )
+    special: list[str] = Field(
+        default_factory=list,
+        description="The populations among them that statements written for non-pregnant adults "
+        "must not be applied to (all but traits such as benign ethnic neutropenia).",
+    )
+    pregnancy_weeks: float | None = Field(default=None, description="Gestational age in weeks.")
+    trimester: int | None = Field(default=None, ge=1, le=3, description="Trimester of pregnancy.")
+    setting: Setting | None = Field(
+        default=None, description="Cancer chemotherapy, or a non-chemotherapy drug reaction."
+    )
+    phase: Phase | None = Field(
+        default=None, description="Before starting the drug, on treatment, or after an episode."
+    )
+    fever_hours: float | None = Field(
+        default=None, description="How long the fever has lasted, in hours, when written."
+    )
+    fever_single_reading: bool = Field(
+        default=False, description="The temperature is said to be a single reading."
+    )
+    unstable: list[str] = Field(
+        default_factory=list,
+        description="Signs of haemodynamic instability named (hypotension, shock), not negated.",
+    )
+    uncovered_ask: str | None = Field(
+        default=None, description="An ask outside the reviewed knowledge (vocabulary id)."
+    )
+    co_medications: list[str] = Field(
+        default_factory=list, description="Other medicines named besides the drug asked about."
+    )
+    origin: dict[str, str] = Field(
+        default_factory=dict, description="Where each item was read, by field name."
+    )
 
 
 class Query(BaseModel):
@@ -81,6 +112,13 @@ class Query(BaseModel):
     )
     anc: Measurement | None = Field(default=None, description="Absolute neutrophil count.")
     temperature: Measurement | None = Field(default=None, description="Body temperature.")
+    wbc: Measurement | None = Field(default=None, description="White cell count, if written.")
+    neutrophil_percent: float | None = Field(
+        default=None, description="Neutrophils as a percentage of white cells, if written."
+    )
+    band_percent: float | None = Field(
+        default=None, description="Band neutrophils as a percentage of white cells, if written."
+    )
     grade: int | None = Field(
         default=None,
         ge=1,
@@ -93,6 +131,9 @@ class Query(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="Values that were ignored, with the reason."
     )
+    situation: Situation = Field(
+        default_factory=Situation, description="Population, setting, phase and clinical state."
+    )
 
 
 class CitedText(BaseModel):
@@ -100,6 +141,10 @@ class CitedText(BaseModel):
 
     text: str = Field(description="The sentence as shown to the reader.")
     citations: list[int] = Field(description="Reference numbers (1-based) supporting the text.")
+    id: str | None = Field(
+        default=None,
+        description="For a bottom line: the knowledge statement (or patient finding) it is.",
+    )
 
 
 class ArticleStatement(CitedText):

@@ -8,7 +8,13 @@ Clin Infect Dis 2011;52(4):e56-e93. doi:10.1093/cid/cir073. PMID 21258094.
 - Fever: a single oral temperature of ≥ 38.3 °C (101 °F), or a temperature of ≥ 38.0 °C
   (100.4 °F) sustained over a 1-hour period.
 - Neutropenia: an ANC < 500 cells/mm³ (= cells/µL), or an ANC expected to decrease to
-  < 500 cells/mm³ during the next 48 hours.
+  < 500 cells/mm³ during the next 48 hours. Secondary statements of the definition put the
+  second case as "between 500 and 1000 cells/µL and expected to decline below 500" (Cochrane
+  protocol CD012184, citing Freifeld 2011), so an ANC of 500 to 999/µL whose course is not known
+  cannot be decided; from 1,000/µL it is taken as not neutropenic in this sense.
+
+Every answer is three-valued: yes, no, or cannot tell (None) with what is missing: a reading of
+38.0-38.2 °C whose duration is not known, or an ANC of 500-999/µL whose expected course is not.
 
 Both thresholds are inclusive exactly as written: 38.3 °C and 38.0 °C (sustained) are fevers; an
 ANC of 500/µL is not neutropenia in this sense. Verification: this wording was confirmed in
@@ -29,6 +35,7 @@ from curbside.clinical.units import MAX_TEMP_C, MIN_TEMP_C, UnitError, check_cou
 FEVER_SINGLE_C = 38.3  # a single oral temperature at or above this is a fever
 FEVER_SUSTAINED_C = 38.0  # ... and so is one at or above this, sustained over 1 hour
 NEUTROPENIA_ANC_PER_UL = 500.0  # an ANC below this is neutropenia
+EXPECTED_FALL_ANC_PER_UL = 1000.0  # below this, a fall below 500 within 48 h is the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +59,7 @@ def _per_ul(value: float) -> str:
     return f"{value:,.10g}/µL"
 
 
-def _fever(temperature_c: float | None, sustained_1h: bool) -> tuple[bool | None, str]:
+def _fever(temperature_c: float | None, sustained_1h: bool | None) -> tuple[bool | None, str]:
     if temperature_c is None:
         return None, "temperature unknown"
     if not (math.isfinite(temperature_c) and MIN_TEMP_C <= temperature_c <= MAX_TEMP_C):
@@ -66,11 +73,18 @@ def _fever(temperature_c: float | None, sustained_1h: bool) -> tuple[bool | None
     if temperature_c >= FEVER_SUSTAINED_C:
         if sustained_1h:
             return True, f"{t} ≥ {_celsius(FEVER_SUSTAINED_C)} sustained over 1 h"
-        return False, f"{t} < {_celsius(FEVER_SINGLE_C)}, not sustained over 1 h"
+        if sustained_1h is False:
+            return False, f"{t} < {_celsius(FEVER_SINGLE_C)}, not sustained over 1 h"
+        return None, (
+            f"{t} is a fever only if sustained over 1 h (≥ "
+            f"{_celsius(FEVER_SUSTAINED_C)}), and how long it lasted is not known"
+        )
     return False, f"{t} < {_celsius(FEVER_SUSTAINED_C)}"
 
 
-def _neutropenia(anc_per_ul: float | None, expected_below_500: bool) -> tuple[bool | None, str]:
+def _neutropenia(
+    anc_per_ul: float | None, expected_below_500: bool | None
+) -> tuple[bool | None, str]:
     expected = f"expected to fall below {_per_ul(NEUTROPENIA_ANC_PER_UL)} within 48 h"
     if anc_per_ul is None:
         return (True, f"ANC {expected}") if expected_below_500 else (None, "ANC unknown")
@@ -80,6 +94,8 @@ def _neutropenia(anc_per_ul: float | None, expected_below_500: bool) -> tuple[bo
         return True, f"ANC {anc} < {_per_ul(NEUTROPENIA_ANC_PER_UL)}"
     if expected_below_500:
         return True, f"ANC {anc} but {expected}"
+    if expected_below_500 is None and anc_per_ul < EXPECTED_FALL_ANC_PER_UL:
+        return None, (f"ANC {anc} counts only if {expected}, which is not known")
     return False, f"ANC {anc} ≥ {_per_ul(NEUTROPENIA_ANC_PER_UL)}"
 
 
@@ -87,14 +103,16 @@ def assess_febrile_neutropenia(
     anc_per_ul: float | None,
     temperature_c: float | None,
     *,
-    sustained_1h: bool = False,
-    expected_below_500: bool = False,
+    sustained_1h: bool | None = None,
+    expected_below_500: bool | None = None,
 ) -> FebrileAssessment:
     """Apply the IDSA 2010 definitions of fever, neutropenia and febrile neutropenia.
 
     `temperature_c` is the (oral) temperature in °C and `sustained_1h` says it was held for at
-    least 1 hour; `expected_below_500` says the ANC is expected to fall below 500/µL within
-    48 hours. Unknown values (None) give None wherever they could change the answer. Raises
+    least 1 hour (False: a single reading; None: not known, so that 38.0-38.2 °C cannot be
+    told); `expected_below_500` says the ANC is expected to fall below 500/µL within 48 hours
+    (None: not known, which leaves an ANC of 500-999/µL undecided).
+    Unknown values (None) give None wherever they could change the answer. Raises
     `UnitError` for an impossible ANC or temperature.
 
     >>> assess_febrile_neutropenia(400, 38.6).reason

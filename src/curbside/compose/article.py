@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from curbside.compose.findings import findings
+from curbside.compose.findings import FEVER_FINDINGS, findings
 from curbside.compose.quotes import Quote, passage_reference
 from curbside.compose.wording import (
     disclaimer,
@@ -29,6 +29,7 @@ from curbside.models import (
 )
 from curbside.reason import Reasoning, Selected
 from curbside.retrieve.store import StoredPassage
+from curbside.verify.consistency import check_consistency
 
 # Until an article has been through the editorial workflow it is a draft, and says so.
 NEW_ARTICLE_STATUS: ReviewStatus = "draft"
@@ -125,31 +126,40 @@ def compose(
     query: Query, reasoning: Reasoning, evidence: Evidence, kb: KnowledgeBase, today: date
 ) -> Article:
     """Build the article of the answer contract from what the reason stage chose."""
-    if reasoning.out_of_scope or reasoning.bottom_line is None:
+    if reasoning.out_of_scope or (reasoning.bottom_line is None and not reasoning.bottom_finding):
         if evidence.digest:
             return _digest(query, reasoning, evidence, kb, today)
         return _no_coverage(query, reasoning, evidence, today)
     numberer = CitationNumberer(kb)
-    bottom = reasoning.bottom_line.statement
-    bottom_line = CitedText(
-        text=words_for(bottom.text, query.audience), citations=numberer.cite(bottom.cite)
-    )
+    found = findings(reasoning.assessment, query, kb) if reasoning.assessment is not None else []
+    if reasoning.bottom_line is not None:
+        bottom = reasoning.bottom_line.statement
+        bottom_line = CitedText(
+            id=bottom.id,
+            text=_framed(
+                _population_frame(reasoning, query, kb), words_for(bottom.text, query.audience)
+            ),
+            citations=numberer.cite(bottom.cite),
+        )
+        used = [bottom.id]
+    else:  # the fever finding answers "is this febrile neutropenia?"
+        answer = next(f for f in found if f.id in FEVER_FINDINGS)
+        bottom_line = CitedText(
+            id=answer.id, text=answer.text, citations=numberer.cite(answer.cite)
+        )
+        used = []
     drug_names = [kb.drugs[d].name for d in query.drugs]
     by_section: dict[str, list[Selected]] = {}
     for selected in reasoning.statements:
         by_section.setdefault(selected.statement.section, []).append(selected)
     sections: list[Section] = []
-    if reasoning.assessment is not None:
-        found = findings(reasoning.assessment, query, kb)
-        if found:
-            title = "About you" if query.audience == "patient" else "This patient"
-            statements = [
-                ArticleStatement(
-                    id=f.id, text=f.text, citations=numberer.cite(f.cite), urgent=f.urgent
-                )
-                for f in found
-            ]
-            sections.append(Section(key="patient", title=title, statements=statements))
+    if found:
+        title = "About you" if query.audience == "patient" else "This patient"
+        statements = [
+            ArticleStatement(id=f.id, text=f.text, citations=numberer.cite(f.cite), urgent=f.urgent)
+            for f in found
+        ]
+        sections.append(Section(key="patient", title=title, statements=statements))
     labels_placed = False
     for key in section_order(query):
         chosen = by_section.get(key)
@@ -174,9 +184,9 @@ def compose(
         )
     if not labels_placed:
         sections += _label_sections(evidence, numberer, query)
-    used = [bottom.id, *(s.statement.id for s in reasoning.statements)]
+    used += [s.statement.id for s in reasoning.statements]
     last_updated = max(kb.statement_updated[i] for i in used)
-    return Article(
+    article = Article(
         question=query.text,
         audience=query.audience,
         coverage="curated",
@@ -190,6 +200,29 @@ def compose(
         last_updated=last_updated,
         disclaimer=disclaimer(query.audience),
         notes=_notes(query, evidence),
+    )
+    return check_consistency(article, kb)
+
+
+def _framed(frame: str, text: str) -> str:
+    return frame + text[:1].lower() + text[1:] if frame else text
+
+
+def _population_frame(reasoning: Reasoning, query: Query, kb: KnowledgeBase) -> str:
+    """When no reviewed statement is written for the patient's special population, the bottom
+    line says so first: only guidance that applies to everyone follows."""
+    if not reasoning.population_gap:
+        return ""
+    about = subject(query, kb) or "this question"
+    where = " or ".join(reasoning.population_gap)
+    if query.audience == "patient":
+        return (
+            f"Curbside has no reviewed advice on {about} {where}; ask your care team. "
+            "What applies to everyone: "
+        )
+    return (
+        f"Curbside holds no reviewed guidance on {about} {where}, and advice written for "
+        "non-pregnant adults is not applied here. What applies to everyone: "
     )
 
 

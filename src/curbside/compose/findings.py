@@ -25,6 +25,12 @@ IDSA_DEFINITIONS = Citation(
 MASCC = Citation(source="klastersky-2000-mascc", locator="MASCC risk-index score")
 CISNE = Citation(source="carmona-bayonas-2015-cisne", locator="Abstract: CISNE score and classes")
 FINDING_SOURCES = (CTCAE, IDSA_DEFINITIONS, MASCC, CISNE)
+# The findings on fever, which answer "is this febrile neutropenia?".
+FEBRILE_FINDING = "patient-febrile-neutropenia"
+NO_FEVER_FINDING = "patient-no-fever"
+NOT_FEBRILE_FINDING = "patient-not-febrile-neutropenia"
+UNDECIDED_FINDING = "patient-febrile-neutropenia-undecided"
+FEVER_FINDINGS = (FEBRILE_FINDING, NO_FEVER_FINDING, NOT_FEBRILE_FINDING, UNDECIDED_FINDING)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
     patient = query.audience == "patient"
     out: list[Finding] = []
     a = assessment
+    fn = a.febrile.febrile_neutropenia
+    known = a.data.temperature is not None or a.anc is not None
     if a.is_febrile_neutropenia:
         text = (
             "Fever with a very low neutrophil count is an emergency: call your care team or go "
@@ -50,12 +58,29 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
             else f"Febrile neutropenia by the IDSA definition ({a.febrile.reason}): treat it as "
             "a medical emergency."
         )
-        out.append(Finding("patient-febrile-neutropenia", text, [IDSA_DEFINITIONS], urgent=True))
+        out.append(Finding(FEBRILE_FINDING, text, [IDSA_DEFINITIONS], urgent=True))
     elif a.febrile.fever is False and a.data.temperature is not None and not patient:
         out.append(
             Finding(
-                "patient-no-fever",
+                NO_FEVER_FINDING,
                 f"No fever by the IDSA definition ({a.febrile.reason}).",
+                [IDSA_DEFINITIONS],
+            )
+        )
+    elif fn is False and a.febrile.fever is True and not patient:
+        out.append(
+            Finding(
+                NOT_FEBRILE_FINDING,
+                f"Fever, but not febrile neutropenia by the IDSA definition ({a.febrile.reason}).",
+                [IDSA_DEFINITIONS],
+            )
+        )
+    elif fn is None and known and (a.data.temperature is not None or query.febrile) and not patient:
+        out.append(
+            Finding(
+                UNDECIDED_FINDING,
+                "Cannot tell from the data given whether this is febrile neutropenia by the IDSA "
+                f"definition ({a.febrile.reason}).",
                 [IDSA_DEFINITIONS],
             )
         )
@@ -78,9 +103,11 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
     # Unasked, MASCC is shown for febrile neutropenia only once its class is decided.
     decided = a.mascc is not None and a.mascc.risk is not None
     wants_mascc = asked_mascc or (a.is_febrile_neutropenia and decided)
-    if a.mascc is not None and wants_mascc and not patient:
+    # MASCC and CISNE were derived in adults with cancer: never computed for a child.
+    adult_scores = not patient and "child" not in query.situation.populations
+    if a.mascc is not None and wants_mascc and adult_scores:
         out.append(Finding("patient-mascc", _score_text(a.mascc), [MASCC]))
-    if a.cisne is not None and named_cisne and not patient:
+    if a.cisne is not None and named_cisne and adult_scores:
         out.append(Finding("patient-cisne", _score_text(a.cisne), [CISNE]))
     others = [m for m in a.neutropenia_drugs if m.lower() not in _asked(query, kb)]
     if others and not patient:
@@ -115,7 +142,7 @@ def _items(score: ScoreResult[Any]) -> str:
 
 # How each score's classes are defined, as the reader is told.
 _CLASSES = {
-    "MASCC": ("risk index", " of 26", "21 or more is low risk"),
+    "MASCC": ("risk index", "", "21 or more is low risk"),
     "CISNE": ("score", "", "0 low, 1 to 2 intermediate, 3 or more high"),
 }
 
@@ -125,8 +152,9 @@ def _score_text(score: ScoreResult[Any]) -> str:
     noun, out_of, classes = _CLASSES[score.name]
     if score.risk is None:
         return (
-            f"{score.name} {noun}: {score.minimum} to {score.maximum}{out_of} depending on what "
-            f"is not known ({', '.join(score.missing)}); the class is not decided ({classes})."
+            f"{score.name} {noun}: incomplete, {score.minimum} to {score.maximum}{out_of} "
+            f"depending on what is not known ({', '.join(score.missing)}); the class is not "
+            f"decided ({classes})."
         )
     return (
         f"{score.name} {noun} {score.score}{out_of} ({_items(score)}): {score.risk} risk "

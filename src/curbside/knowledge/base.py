@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from curbside.knowledge.loader import BUILTIN_PACKS, load_packs
@@ -40,6 +41,10 @@ class KnowledgeBase:
             statements.extend(pack.statements)
             updated.update((s.id, pack.updated) for s in pack.statements)
         return cls(sources, classes, drugs, statements, updated, [item.path for item in loaded])
+
+    @cached_property
+    def statements_by_id(self) -> dict[str, Statement]:
+        return {s.id: s for s in self.statements}
 
     def class_named(self, name: str) -> str | None:
         """The class a name denotes (its name or a synonym, singular or plural, any case, an

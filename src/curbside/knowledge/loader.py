@@ -10,7 +10,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from curbside.knowledge.schema import Citation, Pack
+from curbside.knowledge.schema import ADULTS, EVERYONE, Citation, Pack
+from curbside.vocabulary import Compiled, vocabulary
+from curbside.yamlnodes import Loc, line_of, plain
 
 try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
     from yaml import CSafeLoader as _Loader
@@ -18,8 +20,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
-
-Loc = tuple[str | int, ...]
 
 
 class PackError(ValueError):
@@ -45,37 +45,6 @@ class LoadedPack:
         return line_of(self.lines, loc)
 
 
-def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
-    """Line (1-based) of the deepest recorded node on the way to `loc`."""
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    return _Loader("").construct_object(node)
-
-
-def _plain(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> Any:
-    out[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        data: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, str):
-                raise ValueError(f"line {key_node.start_mark.line + 1}: keys must be text")
-            if key in data:
-                raise ValueError(f"line {key_node.start_mark.line + 1}: duplicate key '{key}'")
-            data[key] = _plain(value_node, (*loc, key), out)
-            out[(*loc, key)] = key_node.start_mark.line + 1
-        return data
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, (*loc, i), out) for i, item in enumerate(node.value)]
-    assert isinstance(node, yaml.ScalarNode)
-    return _scalar(node)
-
-
 def _message(error: dict[str, Any]) -> str:
     loc = error["loc"]
     field = ".".join(str(part) for part in loc)
@@ -98,7 +67,7 @@ def parse_pack(text: str, path: Path | str = "<pack>") -> LoadedPack:
         raise PackError(path, None, "the file is empty")
     lines: dict[Loc, int] = {}
     try:
-        data = _plain(node, (), lines)
+        data = plain(node, (), lines)
     except ValueError as exc:
         raise PackError(path, None, str(exc)) from exc
     if not isinstance(data, dict):
@@ -170,10 +139,11 @@ def check_references(packs: Iterable[LoadedPack]) -> None:
                         loaded.path, loaded.line(loc), f"unknown drug class '{class_id}'"
                     )
         for i, statement in enumerate(loaded.pack.statements):
-            for j, drug_id in enumerate(statement.when.drugs):
-                if drug_id not in drugs:
-                    loc = ("statements", i, "when", "drugs", j)
-                    raise PackError(loaded.path, loaded.line(loc), f"unknown drug '{drug_id}'")
+            for field in ("drugs", "with_drugs"):
+                for j, drug_id in enumerate(getattr(statement.when, field)):
+                    if drug_id not in drugs:
+                        loc = ("statements", i, "when", field, j)
+                        raise PackError(loaded.path, loaded.line(loc), f"unknown drug '{drug_id}'")
             for j, class_id in enumerate(statement.when.drug_classes):
                 if class_id not in classes:
                     loc = ("statements", i, "when", "drug_classes", j)
@@ -198,4 +168,35 @@ def load_packs(directories: Iterable[Path]) -> list[LoadedPack]:
     """Load and cross-check every pack under the given folders (or files)."""
     loaded = [load_pack(path) for path in pack_files(directories)]
     check_references(loaded)
+    check_terms(loaded, vocabulary())
     return loaded
+
+
+def check_terms(packs: Iterable[LoadedPack], vocabulary: Compiled) -> None:
+    """Raise PackError (file:line) for the first statement that names an unknown term."""
+    v = vocabulary.data
+    known = {
+        "intents": {i.id for i in v.intents},
+        "conditions": {c.id for c in v.conditions},
+        "infections": {i.id for i in v.infections},
+        "populations": {p.id for p in v.populations} | {EVERYONE, ADULTS},
+    }
+    for loaded in packs:
+        for i, statement in enumerate(loaded.pack.statements):
+            when = statement.when
+            for field, values in (
+                ("intents", when.intents),
+                ("conditions", when.conditions),
+                ("infections", when.infections),
+                ("populations", when.populations),
+            ):
+                for j, value in enumerate(values):
+                    if value not in known[field]:
+                        loc = ("statements", i, "when", field, j)
+                        kind = field.removesuffix("s")
+                        raise PackError(
+                            loaded.path,
+                            loaded.line(loc),
+                            f"statements.{i}.when.{field}.{j}: unknown {kind} '{value}' "
+                            "(not in the vocabulary)",
+                        )

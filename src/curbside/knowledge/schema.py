@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from curbside.models import ConditionName, InfectionName, Intent
+from curbside.models import ConditionName, InfectionName, Intent, Phase, Setting
 
 SourceKind = Literal[
     "guideline", "drug-label", "review", "trial", "grading-criteria", "patient-information"
@@ -32,6 +32,11 @@ LabelNeutropenia = Literal[
     "boxed-warning", "warning", "adverse-reaction", "postmarketing", "not-listed"
 ]
 Mechanism = Literal["dose-related", "idiosyncratic", "immune", "uncertain"]
+
+
+# Population values a statement may use besides the vocabulary's populations.
+EVERYONE = "everyone"
+ADULTS = "adults"
 
 
 class Strict(BaseModel):
@@ -172,7 +177,29 @@ class When(Strict):
     intents: list[Intent] = Field(
         default_factory=_management,
         min_length=1,
-        description="Question intents this statement answers.",
+        description="Question intents this statement answers (vocabulary ids); a bottom-line "
+        "statement is chosen only for a question whose ask (first intent) is listed.",
+    )
+    populations: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Who it applies to: vocabulary population ids (pregnancy, breastfeeding, child, "
+            "infant, newborn, benign-ethnic-neutropenia), 'adults' (non-pregnant adults) or "
+            "'everyone'. Empty: non-pregnant adults only, never a special population."
+        ),
+    )
+    settings: list[Setting] = Field(
+        default_factory=list,
+        description="Applies only in these settings (chemotherapy, non-chemotherapy) when the "
+        "setting is known.",
+    )
+    phases: list[Phase] = Field(
+        default_factory=list,
+        description="Applies only in these phases (before-start, on-treatment, after-episode).",
+    )
+    with_drugs: list[str] = Field(
+        default_factory=list,
+        description="Applies only when every one of these drugs is involved (an interaction).",
     )
 
 

@@ -9,7 +9,10 @@ from curbside.clinical.ctcae import neutrophil_grade
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Statement
 from curbside.models import Intent, PatientSummary, Query
+from curbside.reason.applies import situation_applies, written_for
+from curbside.reason.bottom_line import choose_bottom_line
 from curbside.reason.patient import Assessment, summary
+from curbside.vocabulary import vocabulary
 
 # Follow-up kinds: an intent to ask about the same drug, or "fever" for the febrile pathway.
 _DRUG_FOLLOW_UPS: tuple[Intent, ...] = ("hold", "resume", "monitoring", "alternatives")
@@ -38,6 +41,12 @@ class Reasoning:
     out_of_scope: str | None  # why nothing curated applies, when that is so
     follow_ups: list[str] = field(default_factory=list)  # follow-up kinds the packs can answer
     assessment: Assessment | None = None  # what the calculators made of the patient's data
+    # Special populations of the patient for which no reviewed statement was written (their
+    # labels, e.g. 'pregnancy'): only statements for everyone are shown, and the answer says so.
+    population_gap: list[str] = field(default_factory=list)
+    why_bottom_line: str = ""  # which rule chose the bottom line
+    # "Is this febrile neutropenia?" with patient data: the calculators' finding is the answer.
+    bottom_finding: bool = False
 
 
 class Reasoner:
@@ -75,15 +84,58 @@ class Reasoner:
             selected = self._select(statement, query)
             if selected is not None:
                 (bottom if statement.section == "bottom-line" else chosen).append(selected)
+        gap = self._population_gap(query, [*bottom, *chosen])
         if not chosen:
-            return Reasoning(
-                None, [], patient, "no reviewed statement answers this question", [], assessment
-            )
+            why = "no reviewed statement answers this question"
+            if gap:
+                why = f"Curbside holds no reviewed guidance on this {' or '.join(gap)}"
+            return Reasoning(None, [], patient, why, [], assessment)
         ranked = sorted(chosen, key=lambda s: (not s.urgent, -s.score))
-        best_bottom = _bottom_line(bottom, ranked, query.intents[0])
+        fn = assessment.febrile.febrile_neutropenia
+        classify = query.intents[0] == "classify" and assessment.has_data and fn is not True
+        choice = None if classify else choose_bottom_line(bottom, ranked, query, assessment)
+        if classify:
+            shown = {s.statement.id for s in ranked}
+            return Reasoning(
+                None,
+                ranked,
+                patient,
+                None,
+                self._follow_ups(query, shown),
+                assessment,
+                gap,
+                "the calculators' finding answers whether this is febrile neutropenia",
+                bottom_finding=True,
+            )
+        if choice is None:
+            ask = self._ask_description(query.intents[0])
+            why = f"no reviewed statement answers the question asked ({ask})"
+            return Reasoning(None, [], patient, why, [], assessment, gap)
         shown = {s.statement.id for s in ranked}
         follow_ups = self._follow_ups(query, shown)
-        return Reasoning(best_bottom or ranked[0], ranked, patient, None, follow_ups, assessment)
+        return Reasoning(
+            choice.selected, ranked, patient, None, follow_ups, assessment, gap, choice.why
+        )
+
+    @staticmethod
+    def _ask_description(intent: str) -> str:
+        for term in vocabulary().data.intents:
+            if term.id == intent:
+                return term.description.rstrip(".").lower()
+        return intent
+
+    @staticmethod
+    def _population_gap(query: Query, selected: list[Selected]) -> list[str]:
+        """The patient's special populations that no selected statement is written for."""
+        special = query.situation.special
+        if not special or any(written_for(s.statement.when, query) for s in selected):
+            return []
+        words = vocabulary()
+        # Name the narrowest population only: a newborn, not 'newborns or infants or children'.
+        implied = {
+            i for p in special for t in words.data.populations if t.id == p for i in t.implies
+        }
+        return [words.population(p) for p in special if p not in implied]
 
     def _answers(self, query: Query, specific: bool, shown: set[str]) -> bool:
         """Whether `query` would add a statement not in `shown` (about its drug, if `specific`)."""
@@ -114,6 +166,10 @@ class Reasoner:
         return kinds[:MAX_FOLLOW_UPS]
 
     def _out_of_scope(self, query: Query) -> str | None:
+        uncovered = query.situation.uncovered_ask
+        if uncovered is not None:
+            label = next(a.label for a in vocabulary().data.uncovered_asks if a.id == uncovered)
+            return f"Curbside's reviewed knowledge does not cover {label}"
         if query.unknown_drugs and not (query.drugs or query.label_drugs or query.named_classes):
             names = ", ".join(query.unknown_drugs)
             return f"Curbside holds no reviewed guidance on {names}"
@@ -135,9 +191,11 @@ class Reasoner:
         if query.audience == "patient" and statement.text.patient is None:
             return None
         intents = set(when.intents) & set(query.intents)
-        if not intents:
+        if not intents or not situation_applies(when, query):
             return None
         score = 3 if query.intents[0] in when.intents else 1
+        if written_for(when, query):
+            score += 10
 
         scope: Scope = "general"
         if when.drugs or when.drug_classes:
@@ -179,17 +237,3 @@ class Reasoner:
             bool(query.febrile) or "febrile-neutropenia" in query.conditions
         )
         return Selected(statement, score, scope, urgent)
-
-
-def _bottom_line(bottom: list[Selected], ranked: list[Selected], first: Intent) -> Selected | None:
-    """The one sentence that answers the question: an urgent bottom line (febrile neutropenia)
-    first; else the best bottom-line statement written for what was asked first; else the best
-    statement that answers it; else the best bottom-line statement."""
-    best = max((b for b in bottom if b.urgent), key=lambda s: s.score, default=None)
-    best = best or max(
-        (b for b in bottom if first in b.statement.when.intents),
-        key=lambda s: s.score,
-        default=None,
-    )
-    best = best or next((s for s in ranked if first in s.statement.when.intents), None)
-    return best or max(bottom, key=lambda s: s.score, default=None)

@@ -59,8 +59,8 @@ def assess(data: PatientData, neutropenia_drugs: list[str]) -> Assessment:
     febrile = assess_febrile_neutropenia(
         anc,
         data.temperature.value if data.temperature else None,
-        sustained_1h=bool(data.fever_sustained_1h),
-        expected_below_500=bool(data.anc_expected_below_500),
+        sustained_1h=data.fever_sustained_1h,
+        expected_below_500=data.anc_expected_below_500,
     )
     mascc = mascc_for(data)
     cisne = cisne_for(data)

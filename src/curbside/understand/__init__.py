@@ -5,25 +5,36 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from curbside.clinical.febrile import FEVER_SINGLE_C, FEVER_SUSTAINED_C
 from curbside.knowledge.base import KnowledgeBase
-from curbside.models import Audience, ConditionName, InfectionName, Intent, Measurement, Query
+from curbside.models import (
+    Audience,
+    ConditionName,
+    InfectionName,
+    Intent,
+    Measurement,
+    Query,
+    Situation,
+)
 from curbside.patient.model import PatientData
 from curbside.understand.lexicon import LABEL_PREFIX, Lexicon
-from curbside.understand.patterns import (
-    AFEBRILE,
-    BLOOD_COUNT,
-    CONDITION_PATTERNS,
-    FEBRILE,
-    GRADE_PATTERN,
-    HYPOTHETICAL_FEVER,
-    INFECTION_PATTERNS,
-    INTENT_PATTERNS,
-)
+from curbside.understand.situation import SituationReader
 from curbside.understand.values import read_values
+from curbside.vocabulary import Compiled, vocabulary
 
 MAX_QUESTION_CHARS = 2000
 QUESTION_PATTERN = "[A-Za-z]"  # a question has at least one (Latin) letter
-FEVER_C = 38.0
+# Look-alike characters that NFKC leaves alone: Cyrillic and Greek letters that look Latin, and
+# invisible characters (zero-width spaces and joiners, soft hyphens, the byte-order mark).
+_LOOK_ALIKES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b",
+        "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "ρ": "p",
+        "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+        "\u00ad": None,
+    }
+)  # fmt: skip
 
 
 class QuestionError(ValueError):
@@ -33,7 +44,7 @@ class QuestionError(ValueError):
 def normalize(text: str) -> str:
     """NFKC, lower case, one spelling of µ, straight quotes, single spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("μ", "u").replace("µ", "u")
+    text = text.replace("μ", "u").replace("µ", "u").translate(_LOOK_ALIKES)
     text = text.replace("’", "'").replace("–", "-").replace("—", "-")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -63,12 +74,16 @@ class Understander:
         kb: KnowledgeBase,
         label_names: dict[str, str] | None = None,
         label_classes: dict[str, list[str]] | None = None,
+        words: Compiled | None = None,
     ) -> None:
         """`label_names` maps generic and brand names of ingested labels to the generic name;
-        `label_classes` maps such a generic name to the pack classes its label names."""
+        `label_classes` maps such a generic name to the pack classes its label names; `words`
+        is the vocabulary (the built-in one by default)."""
         self.kb = kb
         self.lexicon = Lexicon(kb, label_names)
         self.label_classes = label_classes or {}
+        self.words = words or vocabulary()
+        self.situations = SituationReader(self.words)
 
     def classes_for(self, drugs: list[str], label_drugs: list[str], named: list[str]) -> list[str]:
         """Classes named in the question, then those of its drugs (curated or label-only)."""
@@ -103,35 +118,46 @@ class Understander:
         unknown = self.lexicon.unknown_drugs(text, {m.words for m in drug_matches})
 
         values = read_values(text)
-        conditions: list[ConditionName] = [c for c, p in CONDITION_PATTERNS if p.search(text)]
+        words = self.words
+        conditions: list[ConditionName] = [c for c, p in words.conditions if p.search(text)]
         if values.anc is not None and values.anc.value < 1500 and "neutropenia" not in conditions:
             conditions.append("neutropenia")
         if conditions and "neutropenia" not in conditions:
             conditions.append("neutropenia")
 
-        infections: list[InfectionName] = [i for i, p in INFECTION_PATTERNS if p.search(text)]
+        infections: list[InfectionName] = [i for i, p in words.infections if p.search(text)]
         if infections and "any" not in infections:
             infections.append("any")
 
-        febrile = _fever_state(text, values.temperature.value if values.temperature else None)
+        fever_at = values.temperature_at
+        if fever_at is None:
+            mention = words.febrile.search(text)
+            fever_at = mention.start() if mention else None
+        named = bool(drugs or label_drugs or named_classes)
+        situation = self.situations.read(text, fever_at, named)
+        names = [m.words for m in drug_matches]
+        situation = situation.model_copy(update={"co_medications": names[1:]})
+        febrile = self._fever_state(text, values.temperature, situation)
         if febrile and "febrile-neutropenia" not in conditions and "neutropenia" in conditions:
             conditions.insert(0, "febrile-neutropenia")
 
-        if not conditions and (drugs or label_drugs or named_classes) and BLOOD_COUNT.search(text):
+        if not conditions and named and words.blood_count.search(text):
             # "How often do I check the CBC on Kevzara?": a blood-count question about a drug.
             conditions.append("neutropenia")
         if not conditions and febrile and self._warns_of_neutropenia(drugs):
             # Fever (or a sore throat with fever) on a drug whose label warns of neutropenia or
             # agranulocytosis is suspected neutropenia until a count says otherwise.
             conditions += ["febrile-neutropenia", "neutropenia"]
-        grade_match = GRADE_PATTERN.search(text)
+        grade_match = words.grade.search(text)
         grade = int(grade_match.group("a") or grade_match.group("b")) if grade_match else None
         if grade is not None and "neutropenia" not in conditions:
             conditions.append("neutropenia")
 
-        intents: list[Intent] = [i for i, p in INTENT_PATTERNS if p.search(text)]
+        intents: list[Intent] = [i for i, p in words.intents if p.search(text)]
         if not intents:
             intents = ["management"]
+        if values.wbc is not None and values.neutrophil_percent is not None and not values.anc:
+            conditions = conditions or ["neutropenia"]
 
         return Query(
             text=asked,
@@ -150,7 +176,32 @@ class Understander:
             grade=grade,
             intents=intents,
             warnings=values.warnings,
+            situation=situation,
+            wbc=values.wbc,
+            neutrophil_percent=values.neutrophil_percent,
+            band_percent=values.band_percent,
         )
+
+    def _fever_state(
+        self, text: str, temperature: Measurement | None, situation: Situation
+    ) -> bool | None:
+        """Fever by the IDSA definition, three-valued: a temperature of 38.3 °C or more is a
+        fever; 38.0 to 38.2 °C is one when it has lasted an hour or more, not one when it is a
+        single reading, and cannot be told otherwise; without a temperature, the words decide."""
+        if temperature is not None:
+            if temperature.value >= FEVER_SINGLE_C:
+                return True
+            if temperature.value < FEVER_SUSTAINED_C:
+                return False
+            if situation.fever_hours is not None and situation.fever_hours >= 1:
+                return True
+            return False if situation.fever_single_reading else None
+        if self.words.afebrile.search(text):
+            return False
+        without_hypotheticals = self.words.hypothetical_fever.sub(" ", text)
+        if self.words.febrile.search(without_hypotheticals):
+            return True
+        return None
 
 
 def with_patient(
@@ -215,22 +266,28 @@ def inherit(query: Query, context: list[Query]) -> Query:
             conditions = [c for c in earlier.conditions if c != "febrile-neutropenia"]
         if not query.infections and "infections" not in update and earlier.infections:
             update["infections"] = earlier.infections
+    situation = query.situation
+    for earlier in reversed(context):
+        # Who the patient is and the setting carry over: "what if she gets a fever?" after a
+        # question about a pregnant patient is still about a pregnant patient.
+        inherited: dict[str, object] = {}
+        if not situation.populations and earlier.situation.populations:
+            inherited.update(
+                populations=earlier.situation.populations, special=earlier.situation.special
+            )
+        for name in ("age_years", "pregnancy_weeks", "trimester", "setting"):
+            if getattr(situation, name) is None and getattr(earlier.situation, name) is not None:
+                inherited[name] = getattr(earlier.situation, name)
+        if inherited:
+            origin = {**situation.origin, **dict.fromkeys(inherited, "thread")}
+            situation = situation.model_copy(update={**inherited, "origin": origin})
+    if situation != query.situation:
+        update["situation"] = situation
     febrile = query.febrile
-    if febrile is None and context and HYPOTHETICAL_FEVER.search(query.normalized):
+    if febrile is None and context and vocabulary().hypothetical_fever.search(query.normalized):
         febrile = update["febrile"] = True
     if febrile and "neutropenia" in conditions and "febrile-neutropenia" not in conditions:
         conditions.insert(0, "febrile-neutropenia")
     if conditions != query.conditions:
         update["conditions"] = conditions
     return query.model_copy(update=update) if update else query
-
-
-def _fever_state(text: str, temperature_c: float | None) -> bool | None:
-    if temperature_c is not None:
-        return temperature_c >= FEVER_C
-    if AFEBRILE.search(text):
-        return False
-    without_hypotheticals = HYPOTHETICAL_FEVER.sub(" ", text)
-    if FEBRILE.search(without_hypotheticals):
-        return True
-    return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import DamerauLevenshtein
 
 from curbside.knowledge.base import KnowledgeBase
+from curbside.understand.drug_names import is_drug_name
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-/][a-z0-9]+)*")
 
@@ -23,13 +24,6 @@ _NOT_DRUGS = frozenset(
     child children mother father wife husband maintenance hold holding top average call
     monday tuesday wednesday thursday friday saturday sunday aspirin
     """.split()  # noqa: SIM905
-)
-_DRUG_SUFFIX = re.compile(
-    r"(?:mab|nib|lisib|ciclib|zole|azole|pril|sartan|olol|statin|vir|cillin|mycin|cycline|"
-    r"floxacin|parin|tide|lukast|dronate|afil|triptan|setron|prazole|dipine|pine|pam|lam|"
-    r"barb|idone|apine|oxetine|amine|profen|fenac|semide|thiazide|platin|rubicin|taxel|"
-    r"tinib|rafenib|limus|cept|kinra|ximab|zumab|umab|trexate|purine|dine|xone|zepam|"
-    r"ine|ide|ate|one|ol|il|an|in)$"
 )
 _UNKNOWN_TRIGGER = re.compile(
     r"\b(?:caused by|induced by|due to|secondary to|related to|associated with|from|"
@@ -137,7 +131,8 @@ class Lexicon:
         return out
 
     def unknown_drugs(self, text: str, matched_words: set[str]) -> list[str]:
-        """Words that look like a medicine the question is about but that Curbside does not know."""
+        """Medicine names (from the installed drug-name list) that the question is about, after
+        'on', 'taking', 'caused by' and the like, but that Curbside holds nothing on."""
         out: list[str] = []
         class_words = {w for m in self.class_spans(text) for w in text[m[0] : m[1]].split()}
         for match in _UNKNOWN_TRIGGER.finditer(text):
@@ -149,7 +144,7 @@ class Lexicon:
                 or word in self.known_words
                 or word in matched_words
                 or self._fuzzy(word) is not None
-                or not _DRUG_SUFFIX.search(word)
+                or not is_drug_name(word)
             ):
                 continue
             strong = match.group(0).startswith(

@@ -3,20 +3,21 @@ MASCC and CISNE scores ask for ("65 year old outpatient with a solid tumor, mild
 blood pressure, no COPD, not dehydrated").
 
 Only what is written is read: a finding not mentioned stays unknown, and a negated one ("no COPD",
-"not dehydrated") is read as absent.
+"not dehydrated") is read as absent. Negation has a scope (see `negation`): in "no hypotension and
+COPD" COPD is present.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from curbside.models import Query
 from curbside.patient.model import BurdenOfIllness, Origin, PatientData, Reading
+from curbside.understand.negation import Negator
+from curbside.understand.situation import HYPOTENSION_SBP, systolic
+from curbside.vocabulary import vocabulary
 
-_NEG = r"(?:no|not|without|denies|absent|negative for)\s+(?:\w+\s+){0,2}?"
-_AGE = re.compile(
-    r"\b(?P<n>\d{1,3})[\s-]*(?:years?|yrs?|y)[\s-]*(?:old|of age)?\b|\baged?\s+(?P<m>\d{1,3})\b"
-)
 _BURDEN: tuple[tuple[BurdenOfIllness, re.Pattern[str]], ...] = (
     (
         "none",
@@ -35,7 +36,6 @@ _FLAGS: dict[str, str] = {
     "chronic_cardiovascular_disease": r"(?:chronic )?(?:cardiovascular|heart) disease",
 }
 _NORMAL_BP = re.compile(r"\bnormal blood pressure\b|\bnormotensi\w*|\bbp (?:is )?normal\b")
-_SBP = re.compile(r"\b(?:sbp|systolic(?: blood pressure| bp)?)\s*(?:of|is|=|:)?\s*(?P<v>\d{2,3})")
 _OUTPATIENT = re.compile(r"\bout-?patient\b|\bat home\b|\bin clinic\b")
 _INPATIENT = re.compile(r"\bin-?patient\b|\bhospitali[sz]ed\b|\badmitted\b")
 _SOLID = re.compile(r"\bsolid (?:tumou?r|cancer|malignan\w*)|\bbreast cancer\b|\bcarcinoma\b")
@@ -51,11 +51,12 @@ _MUCOSITIS = re.compile(
 
 def _flag(pattern: str, text: str) -> bool | None:
     """True when the finding is written, False when it is written negated, None when absent."""
-    if re.search(rf"\b{_NEG}(?:{pattern})", text):
-        return False
-    if re.search(pattern, text):
-        return True
-    return None
+    return _negator().finding(pattern, text)
+
+
+@cache
+def _negator() -> Negator:
+    return Negator(vocabulary())
 
 
 def patient_from_question(query: Query) -> PatientData:
@@ -68,11 +69,18 @@ def patient_from_question(query: Query) -> PatientData:
         values["temperature"] = Reading(
             value=query.temperature.value, as_written=query.temperature.original
         )
-    age = _AGE.search(text)
-    if age:
-        years = float(age.group("n") or age.group("m"))
-        if 0 < years <= 120:
-            values["age_years"] = years
+    if query.wbc is not None and query.neutrophil_percent is not None:
+        values["wbc"] = Reading(value=query.wbc.value, as_written=query.wbc.original)
+        values["neutrophil_percent"] = query.neutrophil_percent
+        if query.band_percent is not None:
+            values["band_percent"] = query.band_percent
+    situation = query.situation
+    if situation.age_years is not None and situation.age_years > 0:
+        values["age_years"] = situation.age_years
+    if situation.fever_hours is not None:
+        values["fever_sustained_1h"] = situation.fever_hours >= 1
+    elif situation.fever_single_reading:
+        values["fever_sustained_1h"] = False
     for burden, pattern in _BURDEN:
         if pattern.search(text):
             values["burden_of_illness"] = burden
@@ -83,9 +91,9 @@ def patient_from_question(query: Query) -> PatientData:
             values[name] = found
     if _NORMAL_BP.search(text):
         values["hypotension"] = False
-    sbp = _SBP.search(text)
-    if sbp:
-        values["hypotension"] = int(sbp.group("v")) <= 90  # MASCC: no hypotension is SBP > 90
+    sbp = systolic(text)
+    if sbp is not None:
+        values["hypotension"] = sbp <= HYPOTENSION_SBP  # MASCC: no hypotension is SBP > 90
     if _OUTPATIENT.search(text):
         values["outpatient"] = True
     elif _INPATIENT.search(text):

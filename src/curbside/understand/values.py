@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from curbside.clinical.units import (
+    MAX_WBC_PER_UL,
     UnitError,
     count_to_per_ul,
     infer_temperature_unit,
@@ -29,7 +30,32 @@ _ANC_LABEL = (
     r"dropped to|fell to|down to|rose to|up to|recovered to|improved to|of only))*"
     r"\s*"
 )
-_ANC = re.compile(_ANC_LABEL + _NUM + r"\s*" + _COUNT_UNIT + r"?", re.IGNORECASE)
+_ANC = re.compile(
+    _ANC_LABEL + r"(?<![\d.])" + _NUM + r"(?!\d|\.\d|e[+-]?\d|\s*%)\s*" + _COUNT_UNIT + r"?",
+    re.IGNORECASE,
+)
+# A number after an ANC label that cannot be read as a count: a sign, an exponent, or a unit
+# that is not a cell count ("ANC -5", "ANC 1e308", "ANC 400 mg/dL").
+_BAD_ANC = re.compile(
+    r"(?:\banc\b|absolute neutrophil(?: count)?|neutrophil count)(?:\s*(?:of|is|was|=|:))*\s*"
+    r"(?P<value>[-−+]\s*\d[\d.,]*(?:e[+-]?\d+)?|\d[\d.,]*e[+-]?\d+"
+    r"|\d[\d.,]*\s*(?:mg|g(?!\s*/\s*l\b)|mmol|umol|mcg|ug|iu|units?|%|percent)\b(?:\s*/\s*\w+)?)",
+    re.IGNORECASE,
+)
+_WBC = re.compile(
+    r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells|leukocytes?|leucocytes?)"
+    r"(?:\s*(?:of|is|was|=|:|at))*\s*" + _NUM + r"(?!\d|\.\d)\s*" + _COUNT_UNIT + r"?",
+    re.IGNORECASE,
+)
+_PERCENT = r"(\d{1,3}(?:\.\d+)?)\s*%"
+_NEUTROPHIL_PCT = re.compile(
+    _PERCENT + r"\s*(?:segmented |segs? |polymorphs? |pmns? )?(?:neutrophils?|neuts?|segs|pmns?)\b"
+    r"|\b(?:neutrophils?|neuts?|segs)\s*(?:of|is|was|=|:)?\s*" + _PERCENT,
+    re.IGNORECASE,
+)
+_BAND_PCT = re.compile(
+    _PERCENT + r"\s*bands?\b|\bbands?\s*(?:of|is|was|=|:)?\s*" + _PERCENT, re.IGNORECASE
+)
 
 _TEMP_DEGREES = r"°\s*[cf]\b|º\s*[cf]\b|degrees?\s*(?:c|f|celsius|fahrenheit)\b"
 _TEMP_UNIT = rf"(?P<unit>{_TEMP_DEGREES}|[cf]\b)"
@@ -48,6 +74,10 @@ class Values:
 
     anc: Measurement | None = None
     temperature: Measurement | None = None
+    wbc: Measurement | None = None
+    temperature_at: int | None = None  # where the temperature used is written
+    neutrophil_percent: float | None = None
+    band_percent: float | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -81,7 +111,9 @@ def _read_anc(match: re.Match[str], out: Values) -> None:
     out.anc = Measurement(value=per_ul, unit="cells/µL", original=raw)
 
 
-def _read_temperature(num_text: str, unit: str | None, raw: str, out: Values) -> None:
+def _read_temperature(
+    num_text: str, unit: str | None, raw: str, out: Values, at: int | None = None
+) -> None:
     num = _number(num_text)
     if unit is None:
         unit = infer_temperature_unit(num)
@@ -95,19 +127,67 @@ def _read_temperature(num_text: str, unit: str | None, raw: str, out: Values) ->
         return
     if out.temperature is None:
         out.temperature = Measurement(value=celsius, unit="°C", original=raw.strip())
+        out.temperature_at = at
+
+
+def _read_wbc(match: re.Match[str], out: Values) -> None:
+    raw = match.group(0).strip()
+    num = _number(match.group("num"))
+    unit = match.group("unit")
+    if unit is None:
+        # A bare white count: 100 or more is per µL, a small number is ×10^9/L.
+        if num >= 100:
+            unit = "/µL"
+        elif num < 100 and "," not in match.group("num"):
+            unit = "x10^9/L"
+    try:
+        per_ul = count_to_per_ul(num, unit or "", maximum=MAX_WBC_PER_UL)
+    except UnitError as exc:
+        out.warnings.append(f"WBC '{raw}' ignored: {exc}.")
+        return
+    out.wbc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+
+
+def _percent(pattern: re.Pattern[str], text: str, what: str, out: Values) -> float | None:
+    match = pattern.search(text)
+    if match is None:
+        return None
+    value = float(next(g for g in match.groups() if g is not None))
+    if value > 100:
+        out.warnings.append(f"{what} '{match.group(0).strip()}' is over 100%; ignored.")
+        return None
+    return value
 
 
 def read_values(text: str) -> Values:
-    """Find the ANC and body temperature in normalised question text."""
+    """Find the ANC, the WBC and differential, and the body temperature in normalised question
+    text. A value that cannot be a count (a sign, an exponent, a unit of mass) is refused with a
+    warning rather than read or silently dropped."""
     out = Values()
+    bad = [m for m in _BAD_ANC.finditer(text)]
+    for match in bad:
+        out.warnings.append(
+            f"ANC '{match.group(0).strip()}' is not a possible neutrophil count (give cells/µL "
+            "or ×10^9/L); ignored."
+        )
+    refused = {m.start("value") for m in bad}
     for match in _ANC.finditer(text):
-        _read_anc(match, out)
+        if match.start("num") not in refused:
+            _read_anc(match, out)
+    for match in _WBC.finditer(text):
+        _read_wbc(match, out)
+    out.neutrophil_percent = _percent(_NEUTROPHIL_PCT, text, "Neutrophils", out)
+    out.band_percent = _percent(_BAND_PCT, text, "Bands", out)
     seen: set[int] = set()
     for match in _TEMP_UNITED.finditer(text):
         seen.add(match.start("num"))
-        _read_temperature(match.group("num"), match.group("unit"), match.group(0), out)
+        _read_temperature(
+            match.group("num"), match.group("unit"), match.group(0), out, match.start()
+        )
     for match in _TEMP_LABELLED.finditer(text):
         if match.start("num") in seen:
             continue
-        _read_temperature(match.group("num"), match.group("unit"), match.group(0), out)
+        _read_temperature(
+            match.group("num"), match.group("unit"), match.group(0), out, match.start()
+        )
     return out
