@@ -27,9 +27,10 @@ from curbside.models import (
     ReviewStatus,
     Section,
 )
-from curbside.reason import Reasoning, Selected
+from curbside.reason import FEVER_FOLLOW_UP, Reasoning, Selected
 from curbside.retrieve.store import StoredPassage
 from curbside.verify.consistency import check_consistency
+from curbside.vocabulary import vocabulary
 
 # Until an article has been through the editorial workflow it is a draft, and says so.
 NEW_ARTICLE_STATUS: ReviewStatus = "draft"
@@ -94,32 +95,18 @@ class CitationNumberer:
         return sorted(refs, key=lambda r: r.n)
 
 
-_FOLLOW_UP_CLINICIAN = {
-    "fever": "What if the patient develops a fever?",
-    "hold": "How long should {drug} be held?",
-    "resume": "When can {drug} be restarted?",
-    "monitoring": "How often should blood counts be checked on {drug}?",
-    "alternatives": "What are the alternatives to {drug}?",
-    "growth-factor": "Is G-CSF indicated for this patient?",
-    "grading": "How is neutropenia graded in CTCAE v5.0?",
-    "prophylaxis": "Which neutropenic patients need antimicrobial prophylaxis?",
-}
-_FOLLOW_UP_PATIENT = {
-    "fever": "What should I do if I get a fever?",
-    "hold": "Should I stop taking {drug}?",
-    "resume": "When can I start {drug} again?",
-    "monitoring": "How often will my blood be checked on {drug}?",
-    "alternatives": "Are there other medicines instead of {drug}?",
-    "growth-factor": "Do I need an injection to raise my white cells?",
-    "grading": "How serious is my low count?",
-    "prophylaxis": "Do I need medicine to prevent infection?",
-}
-
-
 def follow_up_questions(kinds: list[str], query: Query, kb: KnowledgeBase) -> list[str]:
-    templates = _FOLLOW_UP_PATIENT if query.audience == "patient" else _FOLLOW_UP_CLINICIAN
+    """The follow-up questions for these kinds, worded for the reader (vocabulary templates)."""
+    words = vocabulary().data
+    templates = {i.id: i.follow_up for i in words.intents if i.follow_up is not None}
+    templates[FEVER_FOLLOW_UP] = words.framing.fever_follow_up
     drug = subject(query, kb) or "the drug"
-    return [templates[kind].format(drug=drug) for kind in kinds]
+    patient = query.audience == "patient"
+    out = []
+    for kind in kinds:
+        template = templates[kind]
+        out.append((template.patient if patient else template.clinician).format(drug=drug))
+    return out
 
 
 def compose(

@@ -10,53 +10,16 @@ from typing import get_args
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import SectionKey, Wording
 from curbside.models import Audience, Query
+from curbside.vocabulary import vocabulary
+from curbside.vocabulary.schema import Framing
 
 # The brief's order of sections is the order SectionKey lists them in.
 SECTION_ORDER: tuple[str, ...] = tuple(k for k in get_args(SectionKey) if k != "bottom-line")
-PATIENT_SECTION_ORDER = (
-    "education",
-    "febrile",
-    "severity",
-    "drug",
-    "afebrile",
-    "growth-factor",
-    "other-causes",
-    "follow-up",
-    "prophylaxis",
-)
 
-_CLINICIAN_TITLES = {
-    "severity": "Assess severity",
-    "afebrile": "Immediate management: no fever",
-    "febrile": "Immediate management: fever (febrile neutropenia)",
-    "growth-factor": "Growth factors (G-CSF)",
-    "prophylaxis": "Prophylaxis",
-    "drug": "Drug-specific guidance",
-    "other-causes": "Special considerations and other causes",
-    "follow-up": "Follow-up and monitoring",
-    "education": "Patient education",
-}
-_PATIENT_TITLES = {
-    "severity": "What the result means",
-    "afebrile": "What happens next",
-    "febrile": "Fever: get help now",
-    "growth-factor": "Medicines that raise white cells",
-    "prophylaxis": "Medicines to prevent infection",
-    "drug": "About your medicine",
-    "other-causes": "Other possible causes",
-    "follow-up": "Blood tests and follow-up",
-    "education": "When to get help and how to protect yourself",
-}
 
-INFECTION_LABELS = {
-    "viral-urti": "a viral URTI",
-    "pneumonia": "pneumonia",
-    "sore-throat": "a sore throat",
-    "sepsis": "sepsis",
-    "skin": "a skin infection",
-    "urinary": "a urinary tract infection",
-    "any": "an infection",
-}
+def _framing() -> Framing:
+    return vocabulary().data.framing
+
 
 PROFESSIONAL_DISCLAIMER = (
     "Decision support for healthcare professionals. It does not replace clinical judgement, the "
@@ -88,20 +51,22 @@ def words_for(text: Wording, audience: Audience) -> str:
 
 def section_order(query: Query) -> tuple[str, ...]:
     if query.audience == "patient":
-        return PATIENT_SECTION_ORDER
+        return tuple(_framing().patient_order)
     if query.febrile:
         return ("febrile", *(s for s in SECTION_ORDER if s != "febrile"))
     return SECTION_ORDER
 
 
 def section_title(key: str, query: Query, drug_names: list[str]) -> str:
+    framing = _framing()
+    titles = next(s for s in framing.sections if s.key == key)
     if query.audience == "patient":
-        return _PATIENT_TITLES[key]
+        return titles.patient
     if key == "febrile" and not query.febrile:
-        return "If fever develops: febrile neutropenia"
+        return framing.febrile_if
     if key == "drug" and drug_names:
-        return f"Drug-specific guidance: {', '.join(drug_names)}"
-    return _CLINICIAN_TITLES[key]
+        return f"{titles.clinician}: {', '.join(drug_names)}"
+    return titles.clinician
 
 
 def subject(query: Query, kb: KnowledgeBase) -> str | None:
@@ -116,31 +81,17 @@ def subject(query: Query, kb: KnowledgeBase) -> str | None:
 def topic_title(query: Query, kb: KnowledgeBase) -> str:
     """A short topic title built from what the question is about."""
     drug = subject(query, kb)
-    infection = next((INFECTION_LABELS[i] for i in query.infections if i != "any"), None)
+    labels = _framing().infections
+    infection = next((labels[i] for i in query.infections if i != "any"), None)
     if infection is None and "any" in query.infections:
-        infection = INFECTION_LABELS["any"]
+        infection = labels["any"]
     with_infection = f" with {infection}" if infection else ""
     febrile = query.febrile or "febrile-neutropenia" in query.conditions
-    intent = query.intents[0]
-    if drug and intent == "hold":
-        return f"Holding {drug} for neutropenia{with_infection}"
-    if drug and intent == "resume":
-        return f"Restarting {drug} after neutropenia{with_infection}"
-    if drug and intent == "monitoring":
-        return f"Monitoring neutrophil counts on {drug}"
-    if drug and intent == "alternatives":
-        return f"Alternatives to {drug} after neutropenia"
-    if drug and intent == "risk":
-        return f"Neutropenia risk with {drug}"
-    titles = {
-        "empiric-therapy": "Empiric antibiotics in febrile neutropenia",
-        "growth-factor": "G-CSF in drug-induced neutropenia",
-        "prophylaxis": "Antimicrobial prophylaxis in neutropenia",
-        "grading": "Grading neutropenia: CTCAE v5.0",
-        "risk-score": "Risk assessment in febrile neutropenia",
-    }
-    if intent in titles:
-        return titles[intent]
+    intent = next(i for i in vocabulary().data.intents if i.id == query.intents[0])
+    if drug and intent.drug_title:
+        return intent.drug_title.format(drug=drug, infection=with_infection)
+    if intent.title:
+        return intent.title
     if drug:
         prefix = "Febrile neutropenia" if febrile else "Neutropenia"
         return f"{prefix} in a patient taking {drug}{with_infection}"

@@ -8,15 +8,15 @@ from typing import Literal
 from curbside.clinical.ctcae import neutrophil_grade
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Statement
-from curbside.models import Intent, PatientSummary, Query
+from curbside.models import PatientSummary, Query
 from curbside.reason.applies import situation_applies, written_for
 from curbside.reason.bottom_line import choose_bottom_line
 from curbside.reason.patient import Assessment, summary
 from curbside.vocabulary import vocabulary
 
-# Follow-up kinds: an intent to ask about the same drug, or "fever" for the febrile pathway.
-_DRUG_FOLLOW_UPS: tuple[Intent, ...] = ("hold", "resume", "monitoring", "alternatives")
-_GENERAL_FOLLOW_UPS: tuple[Intent, ...] = ("growth-factor", "grading", "prophylaxis")
+# Follow-up kinds: an intent whose vocabulary entry offers a follow-up, or "fever" for the
+# febrile pathway.
+FEVER_FOLLOW_UP = "fever"
 MAX_FOLLOW_UPS = 4
 Scope = Literal["drug", "class", "general"]
 
@@ -150,16 +150,19 @@ class Reasoner:
     def _follow_ups(self, query: Query, shown: set[str]) -> list[str]:
         """Follow-up kinds whose answers would add statements this article does not show."""
         kinds: list[str] = []
+        offered = [i for i in vocabulary().data.intents if i.follow_up is not None]
+        about_drug = [i.id for i in offered if i.follow_up and i.follow_up.about == "drug"]
+        general = [i.id for i in offered if i.follow_up and i.follow_up.about == "general"]
         if query.drugs or query.named_classes:
-            for intent in _DRUG_FOLLOW_UPS:
+            for intent in about_drug:
                 probe = query.model_copy(update={"intents": [intent]})
                 if intent not in query.intents and self._answers(probe, True, shown):
                     kinds.append(intent)
         if query.febrile is not True and "febrile-neutropenia" not in query.conditions:
             probe = query.model_copy(update={"febrile": True, "intents": ["management"]})
             if self._answers(probe, False, shown):
-                kinds.insert(0, "fever")
-        for intent in _GENERAL_FOLLOW_UPS:
+                kinds.insert(0, FEVER_FOLLOW_UP)
+        for intent in general:
             probe = query.model_copy(update={"intents": [intent]})
             if intent not in query.intents and self._answers(probe, False, shown):
                 kinds.append(intent)

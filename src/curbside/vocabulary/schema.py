@@ -44,6 +44,11 @@ class Term(Strict):
 class FollowUp(Strict):
     """The follow-up question offered for an intent, by reader."""
 
+    about: Literal["drug", "general"] = Field(
+        default="general",
+        description="'drug': offered for a question about a drug, and only when the follow-up "
+        "would add drug-specific statements; 'general': offered when it adds any statement.",
+    )
     clinician: str = Field(description="For clinicians; '{drug}' is the medicine asked about.")
     patient: str = Field(description="For patients and caregivers.")
 
@@ -153,6 +158,9 @@ class Framing(Strict):
     patient_order: list[str] = Field(description="Order of sections for patients.")
     infections: dict[str, str] = Field(description="Infection id -> words in a title.")
     febrile_if: str = Field(description="Heading of the febrile section when there is no fever.")
+    fever_follow_up: FollowUp = Field(
+        description="Follow-up offered when the answer was for a patient without fever."
+    )
 
 
 class Vocabulary(Strict):
