@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
-Coverage = Literal["curated", "digest", "none"]
+Coverage = Literal["curated", "sourced", "digest", "none"]
 # How a statement fared against the passage of its cited source (`curbside verify`).
 Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted"]
 ReviewStatus = Literal[

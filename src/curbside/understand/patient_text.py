@@ -94,6 +94,8 @@ def patient_from_question(query: Query) -> PatientData:
     sbp = systolic(text)
     if sbp is not None:
         values["hypotension"] = sbp <= HYPOTENSION_SBP  # MASCC: no hypotension is SBP > 90
+    if "hypotension" in situation.unstable:  # "SBP below 90", "hypotensive", not negated
+        values["hypotension"] = True
     if _OUTPATIENT.search(text):
         values["outpatient"] = True
     elif _INPATIENT.search(text):

@@ -31,6 +31,7 @@ HYPOTENSION_SBP = 90  # MASCC: "no hypotension" is a systolic pressure above 90 
 FIRST_TRIMESTER_WEEKS = 14  # weeks 0-13 are the first trimester, 14-27 the second
 THIRD_TRIMESTER_WEEKS = 28
 _CLAUSE_END = re.compile(r"[.;?!]\s|$")
+_CLAUSE_START = re.compile(r"[.;?!]\s")
 
 
 def age_in_years(text: str) -> float | None:
@@ -142,7 +143,9 @@ class SituationReader:
             return None, False
         end = _CLAUSE_END.search(text, fever_at)
         clause = text[fever_at : end.start() if end else len(text)]
-        single = bool(self.vocabulary.single_reading.search(clause))
+        starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, fever_at)]
+        sentence = text[starts[-1] if starts else 0 : end.start() if end else len(text)]
+        single = bool(self.vocabulary.single_reading.search(sentence))
         for duration in self.vocabulary.data.fever.durations:
             match = re.search(duration.trigger, clause)
             if match is None:

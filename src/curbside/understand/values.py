@@ -66,6 +66,12 @@ _TEMP_LABELLED = re.compile(
     re.IGNORECASE,
 )
 _TEMP_UNITED = re.compile(_NUM + rf"\s*(?P<unit>{_TEMP_DEGREES})", re.IGNORECASE)
+# A body temperature written with a bare C or F and no label: "38.1 C", "101.5 F".
+_TEMP_BARE = re.compile(
+    r"(?<![\d.])(?P<num>(?:3[4-9]|4[0-2])(?:\.\d+)?)\s*(?P<unit>c)\b"
+    r"|(?<![\d.])(?P<fnum>(?:9[4-9]|10\d)(?:\.\d+)?)\s*(?P<funit>f)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -184,6 +190,11 @@ def read_values(text: str) -> Values:
         _read_temperature(
             match.group("num"), match.group("unit"), match.group(0), out, match.start()
         )
+    for match in _TEMP_BARE.finditer(text):
+        group = "num" if match.group("num") else "fnum"
+        seen.add(match.start(group))
+        unit = match.group("unit") or match.group("funit")
+        _read_temperature(match.group(group), unit, match.group(0), out, match.start())
     for match in _TEMP_LABELLED.finditer(text):
         if match.start("num") in seen:
             continue
