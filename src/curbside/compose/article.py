@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from curbside.compose.findings import FEVER_FINDINGS, findings
+from curbside.compose.findings import FINDINGS_FOR_ASK, findings
 from curbside.compose.quotes import Quote, passage_reference
 from curbside.compose.wording import (
     disclaimer,
@@ -129,8 +129,8 @@ def compose(
             citations=numberer.cite(bottom.cite),
         )
         used = [bottom.id]
-    else:  # the fever finding answers "is this febrile neutropenia?"
-        answer = next(f for f in found if f.id in FEVER_FINDINGS)
+    else:  # a calculator's finding answers the ask
+        answer = next(f for f in found if f.id in FINDINGS_FOR_ASK[query.intents[0]])
         bottom_line = CitedText(
             id=answer.id, text=answer.text, citations=numberer.cite(answer.cite)
         )

@@ -31,6 +31,8 @@ NO_FEVER_FINDING = "patient-no-fever"
 NOT_FEBRILE_FINDING = "patient-not-febrile-neutropenia"
 UNDECIDED_FINDING = "patient-febrile-neutropenia-undecided"
 FEVER_FINDINGS = (FEBRILE_FINDING, NO_FEVER_FINDING, NOT_FEBRILE_FINDING, UNDECIDED_FINDING)
+# The findings that answer an ask, by intent: "is this febrile neutropenia?", "MASCC score?".
+FINDINGS_FOR_ASK = {"classify": FEVER_FINDINGS, "risk-score": ("patient-mascc", "patient-cisne")}
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
         out.append(
             Finding(
                 NO_FEVER_FINDING,
-                f"No fever by the IDSA definition ({a.febrile.reason}).",
+                f"No fever by the IDSA definition ({a.febrile.reason}), so not febrile "
+                "neutropenia.",
                 [IDSA_DEFINITIONS],
             )
         )

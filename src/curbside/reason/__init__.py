@@ -9,7 +9,7 @@ from curbside.clinical.ctcae import neutrophil_grade
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Statement
 from curbside.models import PatientSummary, Query
-from curbside.reason.applies import situation_applies, written_for
+from curbside.reason.applies import situation_applies, written_for, written_for_special
 from curbside.reason.bottom_line import choose_bottom_line
 from curbside.reason.patient import Assessment, summary
 from curbside.vocabulary import vocabulary
@@ -45,7 +45,7 @@ class Reasoning:
     # labels, e.g. 'pregnancy'): only statements for everyone are shown, and the answer says so.
     population_gap: list[str] = field(default_factory=list)
     why_bottom_line: str = ""  # which rule chose the bottom line
-    # "Is this febrile neutropenia?" with patient data: the calculators' finding is the answer.
+    # "Is this febrile neutropenia?", "what is the MASCC score?": a calculator's finding answers.
     bottom_finding: bool = False
 
 
@@ -84,38 +84,50 @@ class Reasoner:
             selected = self._select(statement, query)
             if selected is not None:
                 (bottom if statement.section == "bottom-line" else chosen).append(selected)
+        if assessment.is_febrile_neutropenia and "management" not in query.intents:
+            # Febrile neutropenia leads whatever was asked: its emergency bottom line is a
+            # candidate even when the ask is a score or a grade.
+            probe = query.model_copy(update={"intents": [*query.intents, "management"]})
+            for statement in self._candidates(probe):
+                if statement.section == "bottom-line" and statement.urgent:
+                    selected = self._select(statement, probe)
+                    if selected is not None and selected not in bottom:
+                        bottom.append(selected)
         gap = self._population_gap(query, [*bottom, *chosen])
-        if not chosen:
+        if not chosen and not bottom:
             why = "no reviewed statement answers this question"
             if gap:
                 why = f"Curbside holds no reviewed guidance on this {' or '.join(gap)}"
             return Reasoning(None, [], patient, why, [], assessment)
         ranked = sorted(chosen, key=lambda s: (not s.urgent, -s.score))
-        fn = assessment.febrile.febrile_neutropenia
-        classify = query.intents[0] == "classify" and assessment.has_data and fn is not True
-        choice = None if classify else choose_bottom_line(bottom, ranked, query, assessment)
-        if classify:
-            shown = {s.statement.id for s in ranked}
+        if self._finding_answers(query, assessment):
+            why_bottom = "a calculator's finding answers the ask"
             return Reasoning(
-                None,
-                ranked,
-                patient,
-                None,
-                self._follow_ups(query, shown),
-                assessment,
-                gap,
-                "the calculators' finding answers whether this is febrile neutropenia",
-                bottom_finding=True,
-            )
+                None, ranked, patient, None, self._follow_ups(query, ranked), assessment, gap,
+                why_bottom, bottom_finding=True,
+            )  # fmt: skip
+        choice = choose_bottom_line(bottom, ranked, query, assessment)
         if choice is None:
             ask = self._ask_description(query.intents[0])
             why = f"no reviewed statement answers the question asked ({ask})"
             return Reasoning(None, [], patient, why, [], assessment, gap)
-        shown = {s.statement.id for s in ranked}
-        follow_ups = self._follow_ups(query, shown)
+        follow_ups = self._follow_ups(query, ranked)
         return Reasoning(
             choice.selected, ranked, patient, None, follow_ups, assessment, gap, choice.why
         )
+
+    @staticmethod
+    def _finding_answers(query: Query, assessment: Assessment) -> bool:
+        """Whether a calculator's finding answers the ask: 'is this febrile neutropenia?' with
+        patient data (unless it is febrile neutropenia: then the emergency statement leads), or
+        'what is the MASCC / CISNE score?' with score items given for an adult."""
+        ask = query.intents[0]
+        if ask == "classify":
+            return assessment.has_data and assessment.febrile.febrile_neutropenia is not True
+        if ask == "risk-score" and "child" not in query.situation.populations:
+            scored = assessment.mascc is not None or assessment.cisne is not None
+            return scored and not assessment.is_febrile_neutropenia
+        return False
 
     @staticmethod
     def _ask_description(intent: str) -> str:
@@ -128,7 +140,7 @@ class Reasoner:
     def _population_gap(query: Query, selected: list[Selected]) -> list[str]:
         """The patient's special populations that no selected statement is written for."""
         special = query.situation.special
-        if not special or any(written_for(s.statement.when, query) for s in selected):
+        if not special or any(written_for_special(s.statement.when, query) for s in selected):
             return []
         words = vocabulary()
         # Name the narrowest population only: a newborn, not 'newborns or infants or children'.
@@ -147,8 +159,9 @@ class Reasoner:
                 return True
         return False
 
-    def _follow_ups(self, query: Query, shown: set[str]) -> list[str]:
+    def _follow_ups(self, query: Query, ranked: list[Selected]) -> list[str]:
         """Follow-up kinds whose answers would add statements this article does not show."""
+        shown = {s.statement.id for s in ranked}
         kinds: list[str] = []
         offered = [i for i in vocabulary().data.intents if i.follow_up is not None]
         about_drug = [i.id for i in offered if i.follow_up and i.follow_up.about == "drug"]
@@ -236,7 +249,9 @@ class Reasoner:
             if not set(when.infections) & set(query.infections):
                 return None
             score += 2
+        # Urgent when fever is present, or febrile neutropenia is named and fever not ruled out.
         urgent = statement.urgent and (
-            bool(query.febrile) or "febrile-neutropenia" in query.conditions
+            query.febrile is True
+            or (query.febrile is None and "febrile-neutropenia" in query.conditions)
         )
         return Selected(statement, score, scope, urgent)

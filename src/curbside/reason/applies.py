@@ -33,6 +33,11 @@ def population_applies(when: When, query: Query) -> bool:
 
 
 def written_for(when: When, query: Query) -> bool:
+    """Whether the statement is written for one of the patient's populations or traits."""
+    return bool(set(when.populations) & set(query.situation.populations))
+
+
+def written_for_special(when: When, query: Query) -> bool:
     """Whether the statement is written for one of the patient's special populations."""
     return bool(set(when.populations) & set(query.situation.special))
 

@@ -18,6 +18,8 @@ FINDING_BOTTOM_LINES = {
     "patient-no-fever": False,
     "patient-not-febrile-neutropenia": False,
     "patient-febrile-neutropenia-undecided": False,
+    "patient-mascc": False,
+    "patient-cisne": False,
 }
 
 
