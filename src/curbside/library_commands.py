@@ -15,19 +15,11 @@ import os
 import sys
 from datetime import date
 
-from curbside.library import ArticleRecord, Library, User, open_library
+from curbside.library import ArticleRecord, Library, User
 from curbside.library.system import system_user
-from curbside.models import REVIEW_STATUSES, ReviewStatus
+from curbside.library.workflow import REVIEW_ACTIONS
+from curbside.models import REVIEW_STATUSES
 from curbside.settings import Settings
-
-# review command -> the status it moves the article to
-REVIEW_ACTIONS: dict[str, ReviewStatus] = {
-    "submit": "submitted",
-    "start": "under_review",
-    "approve": "approved",
-    "request-changes": "changes_requested",
-    "retract": "retracted",
-}
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,8 +42,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     review = commands.add_parser("review", help="editorial workflow on one article")
     review_commands = review.add_subparsers(dest="action", required=True)
-    for action, status in REVIEW_ACTIONS.items():
-        step = review_commands.add_parser(action, help=f"move the article to {status}")
+    for action in REVIEW_ACTIONS.values():
+        step = review_commands.add_parser(action.name, help=f"move the article to {action.to}")
         step.add_argument("article", help="article id or slug")
         step.add_argument("--note", help="why (kept in the audit log)")
     comment = review_commands.add_parser("comment", help="comment on the article or a statement")
@@ -76,16 +68,19 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run a library, review or users command."""
-    settings = Settings()
-    library = open_library(settings.library_url, settings.home)
+    from curbside.service import ArticleService
+
+    # The library commands use the library whether or not answers are published to it.
+    service = ArticleService(Settings().model_copy(update={"publish": True}))
     try:
-        if args.command == "users":
-            return _users(library, args)
-        if args.command == "review":
-            return _review(library, args)
-        return _library(library, args)
+        with service.library() as library:
+            if args.command == "users":
+                return _users(library, args)
+            if args.command == "review":
+                return _review(library, args)
+            return _library(library, args)
     finally:
-        library.close()
+        service.close()
 
 
 def _actor(library: Library, args: argparse.Namespace) -> User | None:
@@ -162,7 +157,7 @@ def _review(library: Library, args: argparse.Namespace) -> int:
         print(f"comment #{comment.id} added to {record.slug}")
         return 0
     updated = library.transition(
-        record.id, REVIEW_ACTIONS[args.action], actor, record.revision, note=args.note
+        record.id, REVIEW_ACTIONS[args.action].to, actor, record.revision, note=args.note
     )
     print(f"{updated.slug}: {record.status} -> {updated.status}")
     return 0

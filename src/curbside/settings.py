@@ -69,6 +69,28 @@ class Settings(BaseSettings):
             "before from the stored article (CURBSIDE_PUBLISH)."
         ),
     )
+    library_busy_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a write waits for another process's lock on a SQLite library before the "
+            "library is reported unavailable (CURBSIDE_LIBRARY_BUSY_TIMEOUT)."
+        ),
+    )
+    library_connections: int = Field(
+        default=32,
+        ge=1,
+        description="Library connections one server process uses at once "
+        "(CURBSIDE_LIBRARY_CONNECTIONS).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The address readers reach this server at, e.g. https://curbside.example.org "
+            "(CURBSIDE_PUBLIC_URL): CDS Hooks card links start with it. Unset: "
+            "http://127.0.0.1:8000. Never taken from the request's Host header."
+        ),
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

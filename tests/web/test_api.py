@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
-from curbside.library import Library
+from curbside.library import Library, open_library
 from curbside.library.system import system_user
 from curbside.library_commands import REVIEW_ACTIONS
 from curbside.retrieve.store import EvidenceStore
@@ -91,7 +91,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def team(tmp_path: Path, kb: KnowledgeBase) -> Iterator[Team]:
     engine = Engine(Settings(home=tmp_path, publish=True), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     operator = system_user(library)
 
@@ -258,7 +258,7 @@ def test_unknown_paths_methods_and_crashes_are_problems(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal state")
 
-    monkeypatch.setattr(engine, "ask", crash)
+    monkeypatch.setattr(engine, "respond", crash)
     body = assert_problem(client.post("/api/ask", json={"question": GRADING}), 500)
     assert "secret" not in json.dumps(body) and body["title"] == "Internal Server Error"
 

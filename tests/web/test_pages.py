@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
-from curbside.library import ArticleRecord, Library, PermissionDenied, Role
+from curbside.library import ArticleRecord, Library, PermissionDenied, Role, open_library
 from curbside.library.system import system_user
 from curbside.models import Article, Reference
 from curbside.settings import Settings
@@ -136,7 +136,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Site:
     engine = Engine(Settings(home=tmp_path_factory.mktemp("web"), publish=True), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     operator = system_user(library)
     staff: tuple[tuple[str, Role], ...] = (("ed", "editor"), ("rev", "reviewer"), ("boss", "admin"))

@@ -12,6 +12,7 @@ from curbside.library.errors import (
     Invalid,
     InvalidTransition,
     LibraryError,
+    LibraryUnavailable,
     NotFound,
     PermissionDenied,
     SchemaTooNew,
@@ -28,6 +29,7 @@ from curbside.library.model import (
     User,
     Version,
 )
+from curbside.library.pool import LibraryPool
 from curbside.library.store import Library
 from curbside.library.workflow import TRANSITIONS
 
@@ -44,6 +46,8 @@ __all__ = [
     "InvalidTransition",
     "Library",
     "LibraryError",
+    "LibraryPool",
+    "LibraryUnavailable",
     "NewToken",
     "NotFound",
     "PermissionDenied",

@@ -31,12 +31,14 @@ class Accounts:
         *,
         hasher: PasswordHasher | None = None,
         clock: Callable[[], datetime] = utcnow,
+        migrate_schema: bool = True,
     ) -> None:
         self.db = db
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self.before_commit: Callable[[str], None] | None = None
-        migrate(db)
+        if migrate_schema:  # a pool migrates once, at start-up, not on every connection
+            migrate(db)
 
     def close(self) -> None:
         self.db.close()
@@ -156,6 +158,22 @@ class Accounts:
                 return
             tx.execute("UPDATE api_tokens SET revoked = ? WHERE id = ?", (now, token_id))
             self._audit(tx, now, acting.id, "revoke-token", note=f"token {token_id}")
+            self._before_commit("revoke-token")
+
+    def revoke_session(self, token: str) -> None:
+        """Revoke the token with this secret (signing out): whoever holds a token may end it.
+        Nothing happens for an unknown or already revoked one."""
+        now = self.clock()
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked IS NULL",
+                (token_digest(token),),
+            )
+            if row is None:
+                return
+            tx.execute("UPDATE api_tokens SET revoked = ? WHERE id = ?", (now, row["id"]))
+            note = f"token {row['id']} (signed out)"
+            self._audit(tx, now, row["user_id"], "revoke-token", note=note)
             self._before_commit("revoke-token")
 
     def user_for_token(self, token: str) -> User:

@@ -30,3 +30,10 @@ class InvalidTransition(Invalid):
 
 class SchemaTooNew(LibraryError):
     """The database was migrated by a newer Curbside than this one."""
+
+
+class LibraryUnavailable(LibraryError):
+    """The library's database cannot do the work now: unreachable, locked by another process for
+    longer than the busy timeout, out of disk space, or read-only. Nothing was changed; the same
+    request can succeed once the fault clears. Every backend raises this one error for these
+    faults, so that no caller outside `curbside.library` needs to know the database driver."""

@@ -12,11 +12,11 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-from curbside.engine import Engine
 from curbside.models import Article, Section
 from curbside.patient.fhir import from_fhir_bundle
 from curbside.patient.merge import merge
 from curbside.patient.model import PatientData
+from curbside.service import ArticleService
 from curbside.web.cds_models import (
     Card,
     Discovery,
@@ -57,6 +57,7 @@ SERVICES = {
         prefetch=PREFETCH,
     ),
 }
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # card links without CURBSIDE_PUBLIC_URL
 DETAIL_STATEMENTS = 8  # statements carried on a card; the link holds the rest
 
 
@@ -183,18 +184,19 @@ def _marks(citations: list[int]) -> str:
     return "".join(f"[{n}]" for n in citations)
 
 
-def cards(engine: Engine, request: HookRequest, base_url: str) -> HookResponse:
+def cards(service: ArticleService, request: HookRequest) -> HookResponse:
     """The cards for one hook call (none when there is nothing to act on)."""
     record = record_from(request)
     ordered = ordered_medicines(request)
     if record.anc is None and record.wbc is None:
         return HookResponse(cards=[])
     question = situation_question(record, ordered)
-    article = engine.ask(situation_question(record, ordered, False), "physician", patient=record)
+    article = service.ask(situation_question(record, ordered, False), "physician", patient=record)
     indicator = _indicator(article)
     if indicator is None or article.coverage == "none":
         return HookResponse(cards=[])
     first = article.references[article.bottom_line.citations[0] - 1]
+    base_url = service.settings.public_url or DEFAULT_PUBLIC_URL
     link = f"{base_url.rstrip('/')}/ask?{urlencode({'q': question})}"
     digest = hashlib.sha256(f"{request.hookInstance}:{question}".encode()).hexdigest()
     card = Card(

@@ -4,7 +4,8 @@ dashboard.
 Every page is rendered on the server with Jinja2 (autoescaped: a question is always shown back as
 text) and works without JavaScript; `static/curbside.js` only fetches the answer to the ask form
 as an HTML fragment (`/fragments/answer`) and puts it into the page. Nothing here knows clinical
-content: answers come from the engine, articles and their workflow from the article library.
+content: answers come from the article service, articles and their workflow from the article
+library, on a connection each page takes for itself and gives back when it is done.
 
 Staff sign in with their library password; the session is an API token of theirs, kept in the
 HttpOnly, SameSite=Lax cookie `curbside_session` (SameSite keeps other sites from posting the
@@ -38,15 +39,18 @@ from curbside.library import (
     Conflict,
     Library,
     LibraryError,
+    LibraryUnavailable,
     NotFound,
     PermissionDenied,
     User,
 )
+from curbside.library.workflow import REVIEW_ACTIONS
 from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience, Reference, ReviewStatus
 from curbside.patient.model import PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
+from curbside.service import Outcome
 from curbside.understand import MAX_QUESTION_CHARS, QuestionError
-from curbside.web.api import engine_of
+from curbside.web.auth import service_of
 from curbside.web.security import csrf_token
 from curbside.web.urls import article_path, follow_up_path
 
@@ -82,15 +86,7 @@ STEP_OF: dict[ReviewStatus, int] = {
 }
 REVIEW_QUEUE: tuple[ReviewStatus, ...] = ("submitted", "under_review", "changes_requested", "draft")
 
-# Review buttons: form value -> (status it moves the article to, button label, done message).
-REVIEW_ACTIONS: dict[str, tuple[ReviewStatus, str, str]] = {
-    "submit": ("submitted", "Submit for review", "Submitted for review."),
-    "start": ("under_review", "Start review", "Review started."),
-    "approve": ("approved", "Approve", "Approved: readers can now see this article."),
-    "request-changes": ("changes_requested", "Request changes", "Changes requested."),
-    "retract": ("retracted", "Retract", "Retracted: readers no longer see this article."),
-}
-DONE_MESSAGES = {key: done for key, (_, _, done) in REVIEW_ACTIONS.items()} | {
+DONE_MESSAGES = {key: action.done for key, action in REVIEW_ACTIONS.items()} | {
     "comment": "Comment added."
 }
 CONFLICT_MESSAGE = (
@@ -234,20 +230,21 @@ def redirect(path: str, status: int = 303) -> RedirectResponse:
 # ---- who is asking ---------------------------------------------------------------------------
 
 
-def library_of(request: Request) -> Library | None:
-    """The engine's article library (None when publishing is off)."""
-    return engine_of(request).library
+def keeps_library(request: Request) -> bool:
+    """Whether this server keeps an article library (publishing is on)."""
+    return service_of(request).settings.publish
 
 
 def viewer_of(request: Request) -> User | None:
-    """The signed-in user of the session cookie; None for anonymous readers."""
+    """The signed-in user of the session cookie; None for anonymous readers (and while the
+    library cannot be used)."""
     token = request.cookies.get(SESSION_COOKIE)
-    library = library_of(request)
-    if not token or library is None:
+    if not token or not keeps_library(request):
         return None
     try:
-        return library.user_for_token(token)
-    except PermissionDenied:
+        with service_of(request).library() as library:
+            return library.user_for_token(token)
+    except (PermissionDenied, LibraryUnavailable):
         return None
 
 
@@ -261,17 +258,15 @@ def is_staff(viewer: User | None) -> bool:
 
 @dataclass(frozen=True)
 class Staff:
-    """A signed-in editor, reviewer or admin, with the library they work on."""
+    """A signed-in editor, reviewer or admin."""
 
-    library: Library
     user: User
 
 
 def staff_of(request: Request, viewer: User | None, here: str) -> Staff | Response:
     """The staff member at work; otherwise where to go instead: sign in first (then back
     `here`), or a refusal for readers and for servers without a library."""
-    library = library_of(request)
-    if library is None:
+    if not keeps_library(request):
         off = "The article library is off on this server."
         return message_page(request, viewer, "Not available", off, 404)
     if viewer is None:
@@ -279,7 +274,7 @@ def staff_of(request: Request, viewer: User | None, here: str) -> Staff | Respon
     if not is_staff(viewer):
         refused = "Your account may read articles but not review them."
         return message_page(request, viewer, "Not allowed", refused, 403)
-    return Staff(library, viewer)
+    return Staff(viewer)
 
 
 async def form_fields(request: Request) -> dict[str, str]:
@@ -330,7 +325,7 @@ def chosen_audience(request: Request, given: str) -> Audience:
             raise BadInput(f"'{given}' is not a reader role Curbside knows: choose one of {roles}")
         return audience
     remembered = AUDIENCE_BY_NAME.get(request.cookies.get(AUDIENCE_COOKIE, ""))
-    return remembered or engine_of(request).settings.audience
+    return remembered or service_of(request).settings.audience
 
 
 def number(text: str, what: str) -> float:
@@ -384,21 +379,18 @@ def patient_of(form: AskForm) -> PatientData | None:
     return PatientData(anc=anc, temperature=temperature)
 
 
-def answer_of(request: Request, form: AskForm) -> Article:
-    """The engine's answer to the ask form; raises one of INPUT_ERRORS for bad input."""
+def answer_of(request: Request, form: AskForm) -> Outcome:
+    """The service's answer to the ask form; raises one of INPUT_ERRORS for bad input."""
     audience = chosen_audience(request, form.audience)
-    return engine_of(request).ask(form.q, audience, patient=patient_of(form))
+    return service_of(request).respond(form.q, audience, patient=patient_of(form))
 
 
-def stored_path(request: Request, article: Article, viewer: User | None) -> str | None:
+def stored_path(outcome: Outcome, viewer: User | None) -> str | None:
     """The article page of this answer when the library holds it and the viewer may see it."""
-    library = library_of(request)
-    if library is None or article.patient is not None:
+    record = outcome.record
+    if record is None or not (record.status == "approved" or is_staff(viewer)):
         return None
-    try:
-        return article_path(library.find(article.question, article.audience, viewer))
-    except NotFound:
-        return None
+    return article_path(record)
 
 
 def remember_audience(response: Response, audience: Audience) -> Response:
@@ -420,7 +412,7 @@ def ask_page(
     try:
         audience = chosen_audience(request, form.audience)
     except BadInput:
-        audience = engine_of(request).settings.audience
+        audience = service_of(request).settings.audience
     return render(
         request,
         "ask.html",
@@ -462,15 +454,15 @@ def follow_up_answer(
     """The `_article.html` context of the answer to a follow-up; raises INPUT_ERRORS."""
     if len(thread) > MAX_THREAD:
         raise BadInput(f"a thread keeps at most {MAX_THREAD} earlier questions")
-    article = engine_of(request).follow_up(thread, q, audience)
-    return article_context(article, thread, stored_path(request, article, viewer))
+    outcome = service_of(request).respond_follow_up(thread, q, audience)
+    return article_context(outcome.article, thread, stored_path(outcome, viewer))
 
 
 def follow_up_page(
     request: Request, viewer: User | None, thread: list[str], q: str, audience: str
 ) -> HTMLResponse:
     """The thread and the answer to its newest question (or what to change, status 400)."""
-    reader = engine_of(request).settings.audience
+    reader = service_of(request).settings.audience
     try:
         reader = chosen_audience(request, audience)
         context, error = follow_up_answer(request, viewer, thread, q, reader), None
@@ -495,9 +487,9 @@ def follow_up_page(
 def review_actions(record: ArticleRecord, viewer: User) -> list[tuple[str, str]]:
     """(value, label) of the workflow buttons this user's role may press now."""
     return [
-        (value, label)
-        for value, (to, label, _) in REVIEW_ACTIONS.items()
-        if viewer.role in TRANSITIONS.get((record.status, to), frozenset())
+        (action.name, action.label)
+        for action in REVIEW_ACTIONS.values()
+        if viewer.role in TRANSITIONS.get((record.status, action.to), frozenset())
     ]
 
 
@@ -509,7 +501,18 @@ def review_page(
     status: int = 200,
 ) -> HTMLResponse:
     """One article for review: its content, comments, history and the allowed buttons."""
-    library, viewer = staff.library, staff.user
+    with service_of(request).library() as library:
+        return _review_page(request, library, staff.user, article_id, error, status)
+
+
+def _review_page(
+    request: Request,
+    library: Library,
+    viewer: User,
+    article_id: str,
+    error: str | None,
+    status: int,
+) -> HTMLResponse:
     try:
         record = library.get(article_id, viewer)
         article = library.article(article_id, viewer)
@@ -573,7 +576,9 @@ def review_write(
     if not isinstance(staff, Staff):
         return staff
     try:
-        write(staff.library, staff.user, revision_of(fields))
+        revision = revision_of(fields)
+        with service_of(request).library() as library:
+            write(library, staff.user, revision)
     except BadInput as exc:
         return review_page(request, staff, article_id, sentence(str(exc)), 400)
     except LibraryError as exc:
@@ -612,16 +617,13 @@ def start_session(request: Request, library: Library, user: User, target: str) -
 
 
 def end_session(request: Request) -> None:
-    """Revoke the session's token (only a web-session token of the signed-in user)."""
-    library = library_of(request)
-    user = viewer_of(request)
-    if library is None or user is None:
+    """Revoke the session's token: the one the session cookie holds, whatever other cookie is
+    sent."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or not keeps_library(request):
         return
-    wanted = request.cookies.get(SESSION_ID_COOKIE, "")
-    for token in library.tokens(user):
-        mine = token.user_id == user.id and token.label == SESSION_LABEL
-        if mine and str(token.id) == wanted and token.revoked is None:
-            library.revoke_token(user, token.id)
+    with service_of(request).library() as library:
+        library.revoke_session(token)
 
 
 # ---- routes ----------------------------------------------------------------------------------
@@ -653,10 +655,11 @@ def install_reading(app: FastAPI) -> None:
         if "q" not in request.query_params:
             return redirect("/")
         try:
-            article = answer_of(request, form)
+            outcome = answer_of(request, form)
         except INPUT_ERRORS as exc:
             return ask_page(request, viewer, form, str(exc), 400)
-        stored = stored_path(request, article, viewer)
+        article = outcome.article
+        stored = stored_path(outcome, viewer)
         response = redirect(stored) if stored else article_page(request, viewer, article, None)
         return remember_audience(response, article.audience)
 
@@ -664,10 +667,11 @@ def install_reading(app: FastAPI) -> None:
     def fragment_answer(request: Request, viewer: Viewer, form: Asked) -> Response:
         """The answer as an HTML fragment for the ask page's script."""
         try:
-            article = answer_of(request, form)
+            outcome = answer_of(request, form)
         except INPUT_ERRORS as exc:
             return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
-        context = article_context(article, [], stored_path(request, article, viewer))
+        article = outcome.article
+        context = article_context(article, [], stored_path(outcome, viewer))
         fragment = render(request, "_article.html", viewer, **context)
         return remember_audience(fragment, article.audience)
 
@@ -675,12 +679,12 @@ def install_reading(app: FastAPI) -> None:
     @app.get("/articles/{article_id}/{slug}", response_class=HTMLResponse, tags=["pages"])
     def page_article(request: Request, viewer: Viewer, article_id: str, slug: str = "") -> Response:
         """A library article; any other slug than its own redirects (301) to it."""
-        library = library_of(request)
         try:
-            if library is None:
+            if not keeps_library(request):
                 raise NotFound("the library is off")
-            record = library.get(article_id, viewer)
-            article = library.article(article_id, viewer)
+            with service_of(request).library() as library:
+                record = library.get(article_id, viewer)
+                article = library.article(article_id, viewer)
         except NotFound:
             return not_found(request, viewer, "article")
         if slug != record.slug:
@@ -707,28 +711,29 @@ def install_library(app: FastAPI) -> None:
         request: Request, viewer: Viewer, q: str = "", drug: str = "", status: str = ""
     ) -> Response:
         """Browse and search the library (readers find approved articles only)."""
-        library = library_of(request)
+        off = not keeps_library(request)
         found: list[ArticleRecord] = []
         error = None
         if status and status not in STATUS_BY_NAME:
             error = f"'{status}' is not a review status"
         elif len(q) > MAX_SEARCH_CHARS or len(drug) > MAX_SEARCH_CHARS:
             error = f"a search is at most {MAX_SEARCH_CHARS} characters"
-        elif library is not None:
+        elif not off:
             chosen = STATUS_BY_NAME.get(status)
-            found = library.search(q or None, drug=drug or None, status=chosen, viewer=viewer)
+            with service_of(request).library() as library:
+                found = library.search(q or None, drug=drug or None, status=chosen, viewer=viewer)
         return render(
             request,
             "library.html",
             viewer,
             400 if error else 200,
-            off=library is None,
+            off=off,
             q=q,
             drug=drug,
             status_filter=status,
             found=found,
             error=sentence(error) if error else None,
-            drugs=sorted({d.name.lower() for d in engine_of(request).kb.drugs.values()}),
+            drugs=sorted({d.name.lower() for d in service_of(request).kb.drugs.values()}),
             statuses=REVIEW_STATUSES if is_staff(viewer) else (),
         )
 
@@ -747,16 +752,16 @@ def install_library(app: FastAPI) -> None:
     @app.post("/login", response_class=HTMLResponse, tags=["pages"])
     def post_login(request: Request, fields: Fields) -> Response:
         """Check the password; on success start a session."""
-        library = library_of(request)
         target = safe_next(fields.get("next", "/review"))
-        if library is None:
+        if not keeps_library(request):
             return login_page(request, target, "Sign-in is off: this server keeps no library.", 404)
         name = fields.get("username", "").strip()
-        try:
-            user = library.authenticate(name, fields.get("password", ""))
-        except PermissionDenied:
-            return login_page(request, target, "Wrong user name or password.", 401, name)
-        return start_session(request, library, user, target)
+        with service_of(request).library() as library:
+            try:
+                user = library.authenticate(name, fields.get("password", ""))
+            except PermissionDenied:
+                return login_page(request, target, "Wrong user name or password.", 401, name)
+            return start_session(request, library, user, target)
 
     @app.get("/logout", tags=["pages"])
     @app.post("/logout", tags=["pages"])
@@ -778,8 +783,9 @@ def install_review(app: FastAPI) -> None:
         staff = staff_of(request, viewer, "/review")
         if not isinstance(staff, Staff):
             return staff
-        search = staff.library.search
-        queue = [(s, search(status=s, viewer=staff.user, limit=200)) for s in REVIEW_QUEUE]
+        with service_of(request).library() as library:
+            search = library.search
+            queue = [(s, search(status=s, viewer=staff.user, limit=200)) for s in REVIEW_QUEUE]
         return render(request, "review_queue.html", viewer, queue=queue)
 
     @app.get("/review/{article_id}", response_class=HTMLResponse, tags=["pages"])
@@ -798,7 +804,7 @@ def install_review(app: FastAPI) -> None:
         action = fields.get("action", "")
         if action not in REVIEW_ACTIONS:
             return message_page(request, viewer, "Unknown action", f"No action '{action}'.", 400)
-        to = REVIEW_ACTIONS[action][0]
+        to = REVIEW_ACTIONS[action].to
         note = fields.get("note", "").strip() or None
 
         def move(library: Library, user: User, revision: int) -> object:

@@ -17,7 +17,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg import OperationalError
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
@@ -27,9 +26,11 @@ from curbside.library import (
     Invalid,
     InvalidTransition,
     LibraryError,
+    LibraryUnavailable,
     NotFound,
     PermissionDenied,
 )
+from curbside.models import Article
 from curbside.patient.errors import PatientDataError
 from curbside.understand import QuestionError
 
@@ -62,6 +63,11 @@ class Problem(BaseModel):
     instance: str = Field(description="The path of the request that failed.")
     errors: list[FieldError] | None = Field(
         default=None, description="For a request that is not valid: each field that is wrong."
+    )
+    article: Article | None = Field(
+        default=None,
+        description="With a 503 to a question: the answer all the same, not stored in the "
+        "library (its notes say so).",
     )
 
 
@@ -157,9 +163,10 @@ KINDS: tuple[Kind, ...] = (
         "unavailable",
         503,
         "The article library is unavailable",
-        "Its database cannot be reached (down, restarting or refusing connections); nothing "
-        "was changed. Try again shortly: the next request connects again.",
-        OperationalError,
+        "Its database cannot be used now (unreachable, locked by another process, out of disk "
+        "space or read-only); nothing was changed. A question is answered all the same, the "
+        "answer attached unstored. Try again shortly: the next request connects again.",
+        LibraryUnavailable,
     ),
     Kind(
         "library",
@@ -190,8 +197,12 @@ def install(app: FastAPI) -> None:
 def problem_response(request: Request, exc: Exception) -> ProblemResponse:
     """The problem for an exception raised while answering a request."""
     problem, headers = problem_for(exc, request.url.path, request.method)
+    if problem.status == 503:
+        headers = {**(headers or {}), "Retry-After": "5"}
     return ProblemResponse(
-        problem.model_dump(exclude_none=True), status_code=problem.status, headers=headers
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        headers=headers,
     )
 
 
@@ -239,10 +250,22 @@ def _kind_problem(kind: Kind, exc: Exception, path: str) -> Problem:
         errors = [
             FieldError(loc=["body", *exc.field.split(".")], msg=exc.reason, type="value_error")
         ]
-    if isinstance(exc, OperationalError):
-        reason = str(exc).strip() or type(exc).__name__
-        return _of(kind, f"the article library is unavailable: {reason}; try again shortly", path)
+    if isinstance(exc, LibraryUnavailable):
+        return _unavailable(str(exc), path)
     return _of(kind, str(exc), path, errors)
+
+
+def _unavailable(reason: str, path: str, article: Article | None = None) -> Problem:
+    detail = f"the article library is unavailable: {reason.strip()}; try again shortly"
+    problem = _of(_KIND["unavailable"], detail, path)
+    return problem.model_copy(update={"article": article})
+
+
+def unavailable(path: str, reason: str, article: Article) -> ProblemResponse:
+    """503: the library cannot be used now, with the answer attached (unstored)."""
+    problem = _unavailable(reason, path, article)
+    body = problem.model_dump(mode="json", exclude_none=True)
+    return ProblemResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 def _http_problem(exc: HTTPException, path: str, method: str) -> Problem:

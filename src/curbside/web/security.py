@@ -104,10 +104,10 @@ class RateLimiter:
 
 
 def install(app: FastAPI, settings: Settings | None = None) -> None:
-    """Put the guards in front of the app (settings: the engine's, else the environment's)."""
+    """Put the guards in front of the app (settings: the service's, else the environment's)."""
     if settings is None:
-        engine = getattr(app.state, "engine", None)
-        settings = getattr(engine, "settings", None) or Settings()
+        service = getattr(app.state, "service", None)
+        settings = getattr(service, "settings", None) or Settings()
     app.add_middleware(
         SecurityMiddleware,
         max_body=settings.max_body_bytes,
