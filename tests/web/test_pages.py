@@ -192,7 +192,8 @@ def test_static_files_carry_print_styles_and_the_script(site: Site) -> None:
     css = client.get("/static/curbside.css")
     assert css.status_code == 200 and "@media print" in css.text and ":focus-visible" in css.text
     js = client.get("/static/curbside.js")
-    assert js.status_code == 200 and "/fragments/answer?" in js.text
+    assert js.status_code == 200 and '"/fragments/answer"' in js.text
+    assert 'method: "POST"' in js.text  # patient values never travel in an address
 
 
 def test_the_readers_role_is_remembered_in_a_cookie(site: Site) -> None:
@@ -220,8 +221,9 @@ def test_ask_renders_a_draft_and_redirects_to_the_article_once_approved(site: Si
 
 def test_the_fragment_is_an_article_with_the_patient_values(site: Site) -> None:
     params = {"q": SEED, "anc": "0.4", "anc_unit": "x10^9/L", "temperature": "38.6"}
-    response = site.client().get("/fragments/answer", params=params)
+    response = site.client().post("/fragments/answer", data=params)
     assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
     assert "<html" not in response.text and "<main" not in response.text
     fragment = dom(response.text)
     fragment.one("h1", cls="article-title")
@@ -242,9 +244,9 @@ def test_bad_patient_values_and_roles_are_400_with_a_message(
     site: Site, params: dict[str, str], said: str
 ) -> None:
     client = site.client()
-    fragment = client.get("/fragments/answer", params={"q": SEED, **params})
+    fragment = client.post("/fragments/answer", data={"q": SEED, **params})
     assert fragment.status_code == 400 and said in dom(fragment.text).one("p", cls="error").text()
-    page = client.get("/ask", params={"q": SEED, **params})
+    page = client.post("/ask", data={"q": SEED, **params})
     assert page.status_code == 400 and said in dom(page.text).one("p", cls="error").text()
 
 
@@ -293,7 +295,9 @@ def test_a_quoted_statement_shows_the_quotation_in_its_passage(site: Site) -> No
     html = (
         pages.environment()
         .get_template("_article.html")
-        .render(viewer=None, path="/", **pages.article_context(quoted, [], None))
+        .render(
+            viewer=None, path="/", csrf_token="t", **pages.article_context(quoted, [], None)
+        )
     )
     item = dom(html).one("li", data_statement=first.id)
     assert item.one("q").text() == first.text

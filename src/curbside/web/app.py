@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request, Response
 
 from curbside import __version__
 from curbside.library import LibraryUnavailable
@@ -14,8 +14,9 @@ from curbside.patient.errors import PatientDataError
 from curbside.service import ArticleService
 from curbside.settings import Settings
 from curbside.web import api, pages, problems, security
-from curbside.web.cds_hooks import SERVICES, cards, discovery
+from curbside.web.cds_hooks import SERVICES, HookInputError, cards, discovery
 from curbside.web.cds_models import Discovery, HookRequest, HookResponse
+from curbside.web.situations import Situations
 
 
 def create_app(settings: Settings | None = None, engine: ArticleService | None = None) -> FastAPI:
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, engine: ArticleService | None =
         service.pool()  # migrate now, not on a request
     app = FastAPI(title="Curbside", version=__version__, docs_url=None, redoc_url=None)
     app.state.service = service
+    app.state.situations = situations = Situations()
     api.install(app)
     pages.install(app)
     security.install(app)
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None, engine: ArticleService | None =
         tags=["cds-hooks"],
         responses=problems.problem_responses(400, 404, 422),
     )
-    def cds_call(service_id: str, call: HookRequest) -> HookResponse:
+    def cds_call(service_id: str, call: HookRequest, request: Request) -> Response:
         """A CDS Hooks call: cards for this patient."""
         descriptor = SERVICES.get(service_id)
         if descriptor is None:
@@ -53,8 +55,13 @@ def create_app(settings: Settings | None = None, engine: ArticleService | None =
                 status_code=400, detail=f"service '{service_id}' answers '{descriptor.hook}' only"
             )
         try:
-            return cards(service, call)
+            found = cards(service, call, situations)
         except PatientDataError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
+        except HookInputError as exc:
+            return problems.hook_input(str(exc), request.url.path)
+        body = found.model_dump_json(exclude_none=True)
+        # Cards about one patient: no cache keeps them.
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     return app

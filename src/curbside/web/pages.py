@@ -188,11 +188,17 @@ def render(
 
 
 def article_context(
-    article: Article, thread: list[str], permalink: str | None, follow_up: bool = True
+    article: Article,
+    thread: list[str],
+    permalink: str | None,
+    follow_up: bool = True,
+    private: bool = False,
 ) -> dict[str, object]:
     """What `_article.html` needs: the article, its references by number, the stepper, and the
-    thread a follow-up from it extends (the earlier questions, then this one)."""
+    thread a follow-up from it extends (the earlier questions, then this one). A `private`
+    article (about one patient or person) offers its follow-ups as forms that POST."""
     return {
+        "private": private,
         "article": article,
         "refs": {ref.n: ref for ref in article.references},
         "steps": stepper(article.status),
@@ -277,13 +283,19 @@ def staff_of(request: Request, viewer: User | None, here: str) -> Staff | Respon
     return Staff(viewer)
 
 
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """The fields of a URL-encoded form post, every value of each."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return parse_qs(body, keep_blank_values=True)
+
+
 async def form_fields(request: Request) -> dict[str, str]:
     """The fields of a URL-encoded form post (the first value of each)."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
+    return {key: values[0] for key, values in (await form_lists(request)).items()}
 
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
+FieldLists = Annotated[dict[str, list[str]], Depends(form_lists)]
 
 
 # ---- the ask form ----------------------------------------------------------------------------
@@ -301,19 +313,33 @@ class AskForm:
     temperature_unit: str = TEMPERATURE_UNITS[0][0]
 
 
-def ask_form(
-    q: str = "",
-    audience: str = "",
-    anc: str = "",
-    anc_unit: str = ANC_UNITS[0][0],
-    temperature: str = "",
-    temperature_unit: str = TEMPERATURE_UNITS[0][0],
-) -> AskForm:
-    """The ask form's query parameters."""
-    return AskForm(q, audience, anc, anc_unit, temperature, temperature_unit)
+def ask_query(q: str = "", audience: str = "") -> AskForm:
+    """A question in a link (`/ask?q=...`): the question and the reader's role only. Patient
+    values come by POST, never in an address."""
+    return AskForm(q, audience)
 
 
-Asked = Annotated[AskForm, Depends(ask_form)]
+def ask_posted(fields: Fields) -> AskForm:
+    """The ask form as posted, patient values included."""
+    return AskForm(
+        fields.get("q", ""),
+        fields.get("audience", ""),
+        fields.get("anc", ""),
+        fields.get("anc_unit", ANC_UNITS[0][0]),
+        fields.get("temperature", ""),
+        fields.get("temperature_unit", TEMPERATURE_UNITS[0][0]),
+    )
+
+
+Asked = Annotated[AskForm, Depends(ask_query)]
+Posted = Annotated[AskForm, Depends(ask_posted)]
+
+
+def private(response: Response, outcome: Outcome) -> Response:
+    """An answer about one patient or person is kept by no cache (`Cache-Control: no-store`)."""
+    if outcome.private:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def chosen_audience(request: Request, given: str) -> Audience:
@@ -428,19 +454,59 @@ def ask_page(
 
 
 def article_page(
-    request: Request, viewer: User | None, article: Article, permalink: str | None
+    request: Request,
+    viewer: User | None,
+    article: Article,
+    permalink: str | None,
+    private: bool = False,
 ) -> HTMLResponse:
     """A full page for one article."""
-    return render(request, "article.html", viewer, **article_context(article, [], permalink))
+    context = article_context(article, [], permalink, private=private)
+    return render(request, "article.html", viewer, **context)
+
+
+def answer_page(request: Request, viewer: User | None, form: AskForm) -> Response:
+    """The answer as a page, or the stored article's page when the reader may see it."""
+    try:
+        outcome = answer_of(request, form)
+    except INPUT_ERRORS as exc:
+        return ask_page(request, viewer, form, str(exc), 400)
+    article = outcome.article
+    stored = stored_path(outcome, viewer)
+    if stored:
+        response: Response = redirect(stored)
+    else:
+        response = article_page(request, viewer, article, None, outcome.private)
+        if outcome.outage is not None:
+            response.status_code = 503
+    return private(remember_audience(response, article.audience), outcome)
+
+
+def answer_fragment(request: Request, viewer: User | None, form: AskForm) -> Response:
+    """The answer as an HTML fragment for the ask page's script."""
+    try:
+        outcome = answer_of(request, form)
+    except INPUT_ERRORS as exc:
+        return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
+    article = outcome.article
+    context = article_context(article, [], stored_path(outcome, viewer), private=outcome.private)
+    fragment = render(request, "_article.html", viewer, **context)
+    return private(remember_audience(fragment, article.audience), outcome)
 
 
 # ---- follow-ups ------------------------------------------------------------------------------
 
 
-def thread_links(thread: list[str], audience: Audience) -> list[tuple[str, str]]:
-    """(question, address of its own answer) for each earlier question of a thread."""
-    links = []
+def thread_links(
+    thread: list[str], audience: Audience, private: bool = False
+) -> list[tuple[str, str | None]]:
+    """(question, address of its own answer) for each earlier question of a thread; no address
+    in a thread about one patient or person (it would carry their details)."""
+    links: list[tuple[str, str | None]] = []
     for i, question in enumerate(thread):
+        if private:
+            links.append((question, None))
+            continue
         if i == 0:
             links.append((question, "/ask?" + urlencode({"q": question, "audience": audience})))
         else:
@@ -455,7 +521,10 @@ def follow_up_answer(
     if len(thread) > MAX_THREAD:
         raise BadInput(f"a thread keeps at most {MAX_THREAD} earlier questions")
     outcome = service_of(request).respond_follow_up(thread, q, audience)
-    return article_context(outcome.article, thread, stored_path(outcome, viewer))
+    context = article_context(
+        outcome.article, thread, stored_path(outcome, viewer), private=outcome.private
+    )
+    return context | {"outcome": outcome}
 
 
 def follow_up_page(
@@ -463,22 +532,28 @@ def follow_up_page(
 ) -> HTMLResponse:
     """The thread and the answer to its newest question (or what to change, status 400)."""
     reader = service_of(request).settings.audience
+    outcome: Outcome | None = None
     try:
         reader = chosen_audience(request, audience)
         context, error = follow_up_answer(request, viewer, thread, q, reader), None
+        outcome = context.pop("outcome")  # type: ignore[assignment]
     except INPUT_ERRORS as exc:
         context, error = {}, sentence(str(exc))
-    return render(
+    hidden = outcome is None or outcome.private  # an unanswered thread may name a patient
+    page = render(
         request,
         "follow_up.html",
         viewer,
         400 if error else 200,
-        earlier=thread_links(thread[:MAX_THREAD], reader),
+        earlier=thread_links(thread[:MAX_THREAD], reader, hidden),
         question=q,
         audience=reader,
         error=error,
         **context,
     )
+    if hidden:
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 # ---- the review dashboard --------------------------------------------------------------------
@@ -654,26 +729,22 @@ def install_reading(app: FastAPI) -> None:
         """The answer as a page, or the stored article's page when the reader may see it."""
         if "q" not in request.query_params:
             return redirect("/")
-        try:
-            outcome = answer_of(request, form)
-        except INPUT_ERRORS as exc:
-            return ask_page(request, viewer, form, str(exc), 400)
-        article = outcome.article
-        stored = stored_path(outcome, viewer)
-        response = redirect(stored) if stored else article_page(request, viewer, article, None)
-        return remember_audience(response, article.audience)
+        return answer_page(request, viewer, form)
+
+    @app.post("/ask", response_class=HTMLResponse, tags=["pages"])
+    def post_ask(request: Request, viewer: Viewer, form: Posted) -> Response:
+        """The ask form, sent: its answer (patient values stay out of the address)."""
+        return answer_page(request, viewer, form)
 
     @app.get("/fragments/answer", response_class=HTMLResponse, tags=["pages"])
     def fragment_answer(request: Request, viewer: Viewer, form: Asked) -> Response:
-        """The answer as an HTML fragment for the ask page's script."""
-        try:
-            outcome = answer_of(request, form)
-        except INPUT_ERRORS as exc:
-            return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
-        article = outcome.article
-        context = article_context(article, [], stored_path(outcome, viewer))
-        fragment = render(request, "_article.html", viewer, **context)
-        return remember_audience(fragment, article.audience)
+        """The answer as an HTML fragment (a question without patient values)."""
+        return answer_fragment(request, viewer, form)
+
+    @app.post("/fragments/answer", response_class=HTMLResponse, tags=["pages"])
+    def post_fragment_answer(request: Request, viewer: Viewer, form: Posted) -> Response:
+        """The answer to the posted ask form as an HTML fragment for the ask page's script."""
+        return answer_fragment(request, viewer, form)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, tags=["pages"])
     @app.get("/articles/{article_id}/{slug}", response_class=HTMLResponse, tags=["pages"])
@@ -691,6 +762,22 @@ def install_reading(app: FastAPI) -> None:
             return redirect(article_path(record), 301)
         return article_page(request, viewer, article, article_path(record))
 
+    @app.get("/situations/{token}", response_class=HTMLResponse, tags=["pages"])
+    def page_situation(request: Request, viewer: Viewer, token: str) -> Response:
+        """The full article of a CDS Hooks card (its link names the situation by a token)."""
+        situation = request.app.state.situations.get(token)
+        if situation is None:
+            gone = (
+                "This link from a patient's record has expired (links last 15 minutes): "
+                "open the card again from the record."
+            )
+            return message_page(request, viewer, "Link expired", gone, 404)
+        service = service_of(request)
+        outcome = service.respond(situation.question, "physician", patient=situation.record)
+        response = article_page(request, viewer, outcome.article, None, private=True)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.get("/follow-up", response_class=HTMLResponse, tags=["pages"])
     def page_follow_up(
         request: Request,
@@ -701,6 +788,13 @@ def install_reading(app: FastAPI) -> None:
     ) -> Response:
         """A follow-up in the context of the earlier questions of its thread."""
         return follow_up_page(request, viewer, thread or [], q, audience)
+
+    @app.post("/follow-up", response_class=HTMLResponse, tags=["pages"])
+    def post_follow_up(request: Request, viewer: Viewer, fields: FieldLists) -> Response:
+        """A follow-up sent by its form: the thread stays out of the address."""
+        q = (fields.get("q") or [""])[0]
+        audience = (fields.get("audience") or [""])[0]
+        return follow_up_page(request, viewer, fields.get("thread", []), q, audience)
 
 
 def install_library(app: FastAPI) -> None:

@@ -36,6 +36,7 @@ from curbside.understand import QuestionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DOCS_PATH = "/api/docs"
+CDS_PREFIX = "/cds-services/"  # a CDS Hooks call of the wrong shape is a 400, not a 422
 MAX_LISTED_ERRORS = 20  # field errors listed in one problem (the detail names the first few)
 
 
@@ -108,6 +109,13 @@ KINDS: tuple[Kind, ...] = (
         400,
         "The request body cannot be read",
         "The body is not JSON text (binary, not UTF-8, or malformed).",
+    ),
+    Kind(
+        "hook-input",
+        400,
+        "The CDS Hooks call cannot be read",
+        "Its context or prefetch has the wrong shape: an entry that is not a list, a string "
+        "where a CodeableConcept belongs, a reference to the wrong kind of resource.",
     ),
     Kind(
         "validation",
@@ -300,7 +308,14 @@ def _validation_problem(raw: Sequence[Any], path: str) -> Problem:
     ]
     named = "; ".join(f"{_where(e.loc)}: {e.msg}" for e in errors[:3])
     more = f" (and {len(raw) - 3} more)" if len(raw) > 3 else ""
-    return _of(_KIND["validation"], f"the request is not valid: {named}{more}", path, errors)
+    kind = _KIND["hook-input" if path.startswith(CDS_PREFIX) else "validation"]
+    return _of(kind, f"the request is not valid: {named}{more}", path, errors)
+
+
+def hook_input(detail: str, path: str) -> ProblemResponse:
+    """400: a CDS Hooks call of the wrong shape."""
+    problem = _of(_KIND["hook-input"], detail, path)
+    return ProblemResponse(problem.model_dump(mode="json", exclude_none=True), status_code=400)
 
 
 def _where(loc: Sequence[str | int]) -> str:
