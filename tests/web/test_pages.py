@@ -295,9 +295,7 @@ def test_a_quoted_statement_shows_the_quotation_in_its_passage(site: Site) -> No
     html = (
         pages.environment()
         .get_template("_article.html")
-        .render(
-            viewer=None, path="/", csrf_token="t", **pages.article_context(quoted, [], None)
-        )
+        .render(viewer=None, path="/", csrf_token="t", **pages.article_context(quoted, [], None))
     )
     item = dom(html).one("li", data_statement=first.id)
     assert item.one("q").text() == first.text
