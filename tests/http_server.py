@@ -33,11 +33,14 @@ class Server:
 
 
 @contextmanager
-def serve(home: Path, env: Mapping[str, str], workers: int = 1) -> Iterator[Server]:
+def serve(
+    home: Path, env: Mapping[str, str], workers: int = 1, logs: Path | None = None
+) -> Iterator[Server]:
     """Run `uvicorn curbside.web.app:create_app` with CURBSIDE_HOME=home and these variables
-    (publishing on, no rate limit, lexical retrieval unless given); stopped afterwards."""
+    (publishing on, no rate limit, lexical retrieval unless given); its log goes to a file in
+    `logs` (default: home); stopped afterwards."""
     port = free_port()
-    log = home / f"server-{port}.log"
+    log = (logs or home) / f"server-{port}.log"
     full = {
         **os.environ,
         "CURBSIDE_HOME": str(home),
