@@ -178,7 +178,8 @@ class ArticleService:
     ) -> Outcome:
         """The answer with where it is stored. A repeated patient-independent question is looked
         up first: while the knowledge, the evidence and the stored article are unchanged, the
-        stored article is the answer and nothing is composed."""
+        stored article is the answer and nothing is composed. `Retracted` (with the notice) when
+        the board retracted the stored article of this question."""
         audience = audience or self.settings.audience
         private = identifiers(question)
         if self.settings.publish and patient is None and not private:
@@ -247,6 +248,7 @@ class ArticleService:
             if kept is not None and library.revision(key) == kept.revision:
                 return Outcome(kept.article, kept.record)  # same content, nothing changed since
             record, _ = library.publish(article, actor, drugs)
+            library.check_not_retracted(record)  # the board withdrew it: the notice instead
             stored = library.article(record.id, viewer=actor)
         self.recent.put(place, digest, versions, stored, record)
         return Outcome(stored, record)

@@ -15,6 +15,7 @@ from curbside.library.errors import (
     LibraryUnavailable,
     NotFound,
     PermissionDenied,
+    Retracted,
     SchemaTooNew,
 )
 from curbside.library.model import (
@@ -52,6 +53,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PublishOutcome",
+    "Retracted",
     "Role",
     "SchemaTooNew",
     "Transaction",

@@ -11,6 +11,15 @@ class NotFound(LibraryError, LookupError):
     """No such article, version, user or token, or none this viewer may see."""
 
 
+class Retracted(NotFound):
+    """The article was retracted by the board: readers get this notice, never its content."""
+
+    def __init__(self, article_id: str, on: str, reason: str | None) -> None:
+        self.article_id, self.on, self.reason = article_id, on, reason
+        why = f": {reason}" if reason else " (no reason was given)"
+        super().__init__(f"this article was retracted by the medical advisory board on {on}{why}")
+
+
 class PermissionDenied(LibraryError):
     """The acting user's role (or identity) does not allow this action."""
 

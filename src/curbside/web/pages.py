@@ -42,6 +42,7 @@ from curbside.library import (
     LibraryUnavailable,
     NotFound,
     PermissionDenied,
+    Retracted,
     User,
 )
 from curbside.library.workflow import REVIEW_ACTIONS
@@ -471,6 +472,8 @@ def answer_page(request: Request, viewer: User | None, form: AskForm) -> Respons
         outcome = answer_of(request, form)
     except INPUT_ERRORS as exc:
         return ask_page(request, viewer, form, str(exc), 400)
+    except Retracted as exc:
+        return message_page(request, viewer, "Retracted", sentence(str(exc)), 410)
     article = outcome.article
     stored = stored_path(outcome, viewer)
     if stored:
@@ -488,6 +491,8 @@ def answer_fragment(request: Request, viewer: User | None, form: AskForm) -> Res
         outcome = answer_of(request, form)
     except INPUT_ERRORS as exc:
         return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
+    except Retracted as exc:
+        return render(request, "_error.html", viewer, 410, error=sentence(str(exc)))
     article = outcome.article
     context = article_context(article, [], stored_path(outcome, viewer), private=outcome.private)
     fragment = render(request, "_article.html", viewer, **context)
@@ -537,7 +542,7 @@ def follow_up_page(
         reader = chosen_audience(request, audience)
         context, error = follow_up_answer(request, viewer, thread, q, reader), None
         outcome = context.pop("outcome")  # type: ignore[assignment]
-    except INPUT_ERRORS as exc:
+    except (*INPUT_ERRORS, Retracted) as exc:
         context, error = {}, sentence(str(exc))
     hidden = outcome is None or outcome.private  # an unanswered thread may name a patient
     page = render(
@@ -756,6 +761,8 @@ def install_reading(app: FastAPI) -> None:
             with service_of(request).library() as library:
                 record = library.get(article_id, viewer)
                 article = library.article(article_id, viewer)
+        except Retracted as exc:
+            return message_page(request, viewer, "Retracted", sentence(str(exc)), 410)
         except NotFound:
             return not_found(request, viewer, "article")
         if slug != record.slug:

@@ -29,6 +29,7 @@ from curbside.library import (
     LibraryUnavailable,
     NotFound,
     PermissionDenied,
+    Retracted,
 )
 from curbside.models import Article
 from curbside.patient.errors import PatientDataError
@@ -136,6 +137,14 @@ KINDS: tuple[Kind, ...] = (
         "Not allowed for this user",
         "The user's role does not allow the action (or the author tries to approve).",
         PermissionDenied,
+    ),
+    Kind(
+        "retracted",
+        410,
+        "The article was retracted",
+        "The medical advisory board withdrew this article; the detail gives the date and its "
+        "reason. Its content is not served.",
+        Retracted,
     ),
     Kind(
         "not-found",
