@@ -18,6 +18,7 @@ from datetime import date
 from functools import cached_property
 
 from curbside.answerer import Answered, Answerer
+from curbside.guards import DraftQuota, LoginGuard
 from curbside.knowledge.base import KnowledgeBase
 from curbside.library import (
     ArticleRecord,
@@ -25,6 +26,7 @@ from curbside.library import (
     LibraryPool,
     LibraryUnavailable,
     NotFound,
+    PermissionDenied,
     User,
 )
 from curbside.library.content import article_id, content_hash
@@ -37,6 +39,7 @@ from curbside.retrieve.store import EvidenceStore
 from curbside.settings import Settings
 
 OFF = "this server keeps no article library (CURBSIDE_PUBLISH is false)"
+LOCAL = "local"  # the client of a question asked on this machine (CLI)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,14 @@ class ArticleService:
         self._pools: dict[tuple[str | None, str], LibraryPool] = {}
         self._system: dict[tuple[str | None, str], User] = {}
         self._lock = threading.Lock()
+        s = self.settings
+        self.logins = LoginGuard(
+            s.login_concurrency,
+            s.login_failures_per_account,
+            s.login_failures_per_address,
+            s.login_window,
+        )
+        self.drafts = DraftQuota(s.drafts_per_client_hour, s.max_pending_drafts)
 
     # ---- the answerer (loaded on first use: library commands need none) ----------------------
 
@@ -139,6 +150,19 @@ class ArticleService:
             self._system[place] = user
         return user
 
+    def authenticate(self, name: str, password: str, address: str) -> User:
+        """The user, when the password is theirs (PermissionDenied otherwise); `Throttled`
+        without checking it after too many failures, or while too many checks run (a library
+        connection is taken only once a check may run)."""
+        with self.logins.attempt(name, address) as outcome, self.library() as library:
+            try:
+                user = library.authenticate(name, password)
+            except PermissionDenied:
+                outcome(False)
+                raise
+            outcome(True)
+            return user
+
     def close(self) -> None:
         """Close every pooled connection."""
         with self._lock:
@@ -175,6 +199,7 @@ class ArticleService:
         audience: Audience | None = None,
         today: date | None = None,
         patient: PatientData | None = None,
+        client: str = LOCAL,
     ) -> Outcome:
         """The answer with where it is stored. A repeated patient-independent question is looked
         up first: while the knowledge, the evidence and the stored article are unchanged, the
@@ -187,7 +212,7 @@ class ArticleService:
             if found is not None:
                 return found
         answered = self.answerer.answer(question, audience, today, patient)
-        return self._keep(answered, private)
+        return self._keep(answered, private, client)
 
     def respond_follow_up(
         self,
@@ -196,12 +221,13 @@ class ArticleService:
         audience: Audience | None = None,
         today: date | None = None,
         patient: PatientData | None = None,
+        client: str = LOCAL,
     ) -> Outcome:
         """A follow-up's answer with where it is stored (only one that does not lean on its
         thread may be)."""
         private = identifiers("\n".join([*previous, question]))
         answered = self.answerer.answer_follow_up(previous, question, audience, today, patient)
-        return self._keep(answered, private)
+        return self._keep(answered, private, client)
 
     def _repeat(self, question: str, audience: Audience) -> Outcome | None:
         """The stored article of a question answered before from the same knowledge and
@@ -221,7 +247,7 @@ class ArticleService:
             return None
         return Outcome(kept.article, kept.record)
 
-    def _keep(self, answered: Answered, private: list[str]) -> Outcome:
+    def _keep(self, answered: Answered, private: list[str], client: str) -> Outcome:
         """Store a storable answer (or find it stored); others are returned with a note saying
         they were not kept when privacy is the reason."""
         article = answered.article
@@ -232,22 +258,31 @@ class ArticleService:
         if private or not answered.storable or not self.settings.publish:
             return Outcome(article, private=bool(private) or about_patient)
         try:
-            return self._publish(article, answered.drugs)
+            return self._publish(article, answered.drugs, client)
         except LibraryUnavailable as exc:
             note = f"This answer was not stored: the article library is unavailable ({exc})."
             unstored = article.model_copy(update={"notes": [*article.notes, note]})
             return Outcome(unstored, outage=str(exc))
 
-    def _publish(self, article: Article, drugs: list[str]) -> Outcome:
+    def _publish(self, article: Article, drugs: list[str], client: str) -> Outcome:
         place = repr(self._place)
         key, digest = article_id(article.question, article.audience), content_hash(article)
         versions = self.answerer.versions
         with self.library() as library:
             actor = self.system_user(library)
             kept = self.recent.get(place, key, digest)
-            if kept is not None and library.revision(key) == kept.revision:
+            revision = library.revision(key)
+            if kept is not None and revision == kept.revision:
                 return Outcome(kept.article, kept.record)  # same content, nothing changed since
-            record, _ = library.publish(article, actor, drugs)
+            if revision is None and client != LOCAL:  # a new draft from a caller: quota
+                refused = self.drafts.refusal(client, lambda: library.count("draft"))
+                if refused is not None:
+                    note = f"This answer was not stored in the library: {refused}."
+                    unstored = article.model_copy(update={"notes": [*article.notes, note]})
+                    return Outcome(unstored)
+            record, made = library.publish(article, actor, drugs)
+            if made == "created":
+                self.drafts.created(client)
             library.check_not_retracted(record)  # the board withdrew it: the notice instead
             stored = library.article(record.id, viewer=actor)
         self.recent.put(place, digest, versions, stored, record)

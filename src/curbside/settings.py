@@ -91,6 +91,41 @@ class Settings(BaseSettings):
             "http://127.0.0.1:8000. Never taken from the request's Host header."
         ),
     )
+    login_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Password checks (argon2, 64 MiB each) run at once per server process "
+        "(CURBSIDE_LOGIN_CONCURRENCY).",
+    )
+    login_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins to one account within the login window before its "
+        "sign-ins are refused for a while (CURBSIDE_LOGIN_FAILURES_PER_ACCOUNT).",
+    )
+    login_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address within the login window before "
+        "its sign-ins are refused for a while (CURBSIDE_LOGIN_FAILURES_PER_ADDRESS).",
+    )
+    login_window: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds over which failed sign-ins are counted (CURBSIDE_LOGIN_WINDOW).",
+    )
+    drafts_per_client_hour: int = Field(
+        default=60,
+        ge=0,
+        description="New questions one client address may add to the library as drafts in an "
+        "hour; beyond it answers come unstored (CURBSIDE_DRAFTS_PER_CLIENT_HOUR).",
+    )
+    max_pending_drafts: int = Field(
+        default=10_000,
+        ge=0,
+        description="Drafts the library may hold in all before new questions are answered "
+        "unstored (CURBSIDE_MAX_PENDING_DRAFTS).",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

@@ -349,6 +349,12 @@ class Library(Accounts):
             row = tx.one("SELECT revision FROM articles WHERE id = ?", (article_id,))
         return None if row is None else int(row["revision"])
 
+    def count(self, status: ReviewStatus) -> int:
+        """How many articles are in this status (e.g. drafts waiting)."""
+        with self.db.transaction("statement") as tx:
+            row = tx.one("SELECT COUNT(*) AS n FROM articles WHERE status = ?", (status,))
+        return int(row["n"]) if row else 0
+
     def versions(self, article_id: str, viewer: User) -> list[Version]:
         """Every version of the article, oldest first (not for readers)."""
         with self.db.transaction("read") as tx:

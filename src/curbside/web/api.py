@@ -37,7 +37,7 @@ from curbside.web.api_models import (
     LibraryPage,
     ReviewRequest,
 )
-from curbside.web.auth import Actor, Viewer, service_of
+from curbside.web.auth import Actor, Viewer, client_of, service_of
 from curbside.web.urls import article_path, follow_up_path
 
 __all__ = ["install", "router", "service_of"]
@@ -120,7 +120,7 @@ def ask_get(
 ) -> Response:
     """The article for a question, as the answer contract's JSON. A question about a particular
     patient belongs in a POST body: a query string ends up in access logs."""
-    outcome = service_of(request).respond(q, audience)
+    outcome = service_of(request).respond(q, audience, client=client_of(request))
     return answer_response(request, outcome, outcome.article)
 
 
@@ -136,7 +136,9 @@ def ask(body: AskRequest, request: Request) -> Response:
     question naming a person); an answer that was stored comes with its library id and page."""
     service = service_of(request)
     patient = body.patient.to_patient_data() if body.patient is not None else None
-    outcome = service.respond(body.question, body.audience, patient=patient)
+    outcome = service.respond(
+        body.question, body.audience, patient=patient, client=client_of(request)
+    )
     record = outcome.record
     result = AskResult(
         article=outcome.article,
@@ -162,7 +164,9 @@ def follow_up(body: FollowUpRequest, request: Request) -> Response:
         except QuestionError as exc:
             raise QuestionError(f"thread[{n}]: {exc}") from None
     audience = body.audience or service.settings.audience
-    outcome = service.respond_follow_up(body.thread, body.question, audience)
+    outcome = service.respond_follow_up(
+        body.thread, body.question, audience, client=client_of(request)
+    )
     url = follow_up_path(body.thread, body.question, audience)
     return answer_response(request, outcome, FollowUpResult(article=outcome.article, url=url))
 

@@ -32,6 +32,11 @@ def service_of(request: Request) -> ArticleService:
     return service
 
 
+def client_of(request: Request) -> str:
+    """The caller's address (what quotas and sign-in throttles count by)."""
+    return request.client.host if request.client else "unknown"
+
+
 def unauthorized(detail: str, error: str | None = None) -> HTTPException:
     """A 401 with the Bearer challenge of RFC 6750 (`error` says what was wrong with a token
     that was sent)."""

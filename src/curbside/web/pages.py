@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from curbside import __version__
 from curbside.clinical.units import UnitError
 from curbside.compose.render import STATUS_LABELS, patient_lines
+from curbside.guards import Throttled
 from curbside.library import (
     TRANSITIONS,
     ArticleRecord,
@@ -51,7 +52,7 @@ from curbside.patient.model import PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
 from curbside.service import Outcome
 from curbside.understand import MAX_QUESTION_CHARS, QuestionError
-from curbside.web.auth import service_of
+from curbside.web.auth import client_of, service_of
 from curbside.web.security import csrf_token
 from curbside.web.urls import article_path, follow_up_path
 
@@ -409,7 +410,8 @@ def patient_of(form: AskForm) -> PatientData | None:
 def answer_of(request: Request, form: AskForm) -> Outcome:
     """The service's answer to the ask form; raises one of INPUT_ERRORS for bad input."""
     audience = chosen_audience(request, form.audience)
-    return service_of(request).respond(form.q, audience, patient=patient_of(form))
+    service = service_of(request)
+    return service.respond(form.q, audience, patient=patient_of(form), client=client_of(request))
 
 
 def stored_path(outcome: Outcome, viewer: User | None) -> str | None:
@@ -525,7 +527,7 @@ def follow_up_answer(
     """The `_article.html` context of the answer to a follow-up; raises INPUT_ERRORS."""
     if len(thread) > MAX_THREAD:
         raise BadInput(f"a thread keeps at most {MAX_THREAD} earlier questions")
-    outcome = service_of(request).respond_follow_up(thread, q, audience)
+    outcome = service_of(request).respond_follow_up(thread, q, audience, client=client_of(request))
     context = article_context(
         outcome.article, thread, stored_path(outcome, viewer), private=outcome.private
     )
@@ -857,11 +859,17 @@ def install_library(app: FastAPI) -> None:
         if not keeps_library(request):
             return login_page(request, target, "Sign-in is off: this server keeps no library.", 404)
         name = fields.get("username", "").strip()
-        with service_of(request).library() as library:
-            try:
-                user = library.authenticate(name, fields.get("password", ""))
-            except PermissionDenied:
-                return login_page(request, target, "Wrong user name or password.", 401, name)
+        service = service_of(request)
+        try:
+            password = fields.get("password", "")
+            user = service.authenticate(name, password, client_of(request))
+        except PermissionDenied:
+            return login_page(request, target, "Wrong user name or password.", 401, name)
+        except Throttled as exc:
+            page = login_page(request, target, sentence(str(exc)), 429, name)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        with service.library() as library:
             return start_session(request, library, user, target)
 
     @app.get("/logout", tags=["pages"])
