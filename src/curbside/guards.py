@@ -18,6 +18,12 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+T = TypeVar("T")
 
 
 class Throttled(Exception):
@@ -68,9 +74,40 @@ class LoginGuard:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_account, self.per_address, self.wait = per_account, per_address, wait
+        self.concurrent = concurrent
+        self.queue = 4 * concurrent  # sign-ins that may wait for a check at once
         self._slots = threading.BoundedSemaphore(concurrent)
         self._failures = _Window(window, clock)
         self._lock = threading.Lock()
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop
+        self._waiting = 0
+
+    def check(self, name: str, address: str) -> None:
+        """Throttled when this account or address failed too often lately."""
+        with self._lock:
+            for key, limit in ((f"user:{name.casefold()}", self.per_account),
+                               (f"address:{address}", self.per_address)):  # fmt: skip
+                failed, wait = self._failures.count(key)
+                if failed >= limit:
+                    raise Throttled(
+                        f"too many failed sign-ins: wait {math.ceil(wait)} s and try again", wait
+                    )
+
+    async def run(self, name: str, address: str, check: Callable[[], T]) -> T:
+        """Run a blocking password check on a worker thread once a check slot is free: a
+        sign-in waits in the event loop, holding no thread, so that a flood of them leaves the
+        server's threads to other requests. Throttled at once when the account or address is
+        throttled, or when `queue` sign-ins wait already."""
+        self.check(name, address)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.concurrent)
+        if self._waiting >= self.queue:
+            raise Throttled("the server is busy checking passwords: try again shortly", 2.0)
+        self._waiting += 1
+        try:
+            return await anyio.to_thread.run_sync(check, limiter=self._limiter)
+        finally:
+            self._waiting -= 1
 
     @contextmanager
     def attempt(self, name: str, address: str) -> Iterator[Callable[[bool], None]]:
@@ -78,13 +115,7 @@ class LoginGuard:
         often, or when no check slot frees up within `wait` seconds. The block reports the
         outcome by calling what it is given with True (signed in) or False (wrong password)."""
         account, client = f"user:{name.casefold()}", f"address:{address}"
-        with self._lock:
-            for key, limit in ((account, self.per_account), (client, self.per_address)):
-                failed, wait = self._failures.count(key)
-                if failed >= limit:
-                    raise Throttled(
-                        f"too many failed sign-ins: wait {math.ceil(wait)} s and try again", wait
-                    )
+        self.check(name, address)
         if not self._slots.acquire(timeout=self.wait):
             raise Throttled("the server is busy checking passwords: try again shortly", 2.0)
         try:

@@ -163,6 +163,13 @@ class ArticleService:
             outcome(True)
             return user
 
+    async def authenticate_async(self, name: str, password: str, address: str) -> User:
+        """`authenticate` for the web app: the sign-in waits for a check slot in the event
+        loop, not on a worker thread (see `LoginGuard.run`)."""
+        return await self.logins.run(
+            name, address, lambda: self.authenticate(name, password, address)
+        )
+
     def close(self) -> None:
         """Close every pooled connection."""
         with self._lock:

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -853,24 +854,32 @@ def install_library(app: FastAPI) -> None:
         return login_page(request, safe_next(target))
 
     @app.post("/login", response_class=HTMLResponse, tags=["pages"])
-    def post_login(request: Request, fields: Fields) -> Response:
-        """Check the password; on success start a session."""
+    async def post_login(request: Request, fields: Fields) -> Response:
+        """Check the password (waiting for a check slot without holding a worker thread); on
+        success start a session."""
         target = safe_next(fields.get("next", "/review"))
-        if not keeps_library(request):
-            return login_page(request, target, "Sign-in is off: this server keeps no library.", 404)
         name = fields.get("username", "").strip()
+        if not keeps_library(request):
+            off = "Sign-in is off: this server keeps no library."
+            return await run_in_threadpool(login_page, request, target, off, 404)
         service = service_of(request)
         try:
             password = fields.get("password", "")
-            user = service.authenticate(name, password, client_of(request))
+            user = await service.authenticate_async(name, password, client_of(request))
         except PermissionDenied:
-            return login_page(request, target, "Wrong user name or password.", 401, name)
+            wrong = "Wrong user name or password."
+            return await run_in_threadpool(login_page, request, target, wrong, 401, name)
         except Throttled as exc:
-            page = login_page(request, target, sentence(str(exc)), 429, name)
+            said = sentence(str(exc))
+            page = await run_in_threadpool(login_page, request, target, said, 429, name)
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        with service.library() as library:
-            return start_session(request, library, user, target)
+
+        def begin() -> Response:
+            with service.library() as library:
+                return start_session(request, library, user, target)
+
+        return await run_in_threadpool(begin)
 
     @app.get("/logout", tags=["pages"])
     @app.post("/logout", tags=["pages"])
