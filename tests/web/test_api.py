@@ -345,7 +345,8 @@ def test_the_review_flow_over_http(team: Team) -> None:
     assert record["status"] == "approved" and record["approved_version"] == 1
     record = assert_json(team.review(article_id, team.reviewer, "retract", note="superseded"))
     assert record["status"] == "retracted"
-    assert_problem(team.client.get(f"/api/articles/{article_id}"), 404)
+    retracted = assert_problem(team.client.get(f"/api/articles/{article_id}"), 410)
+    assert "superseded" in retracted["detail"]  # the notice, with its reason
     audit = team.library.audit(system_user(team.library), article_id)
     assert next(e.note for e in audit if e.action == "transition") == "ready"
 
@@ -357,7 +358,7 @@ def test_review_actions_need_a_valid_token(team: Team) -> None:
     assert_problem(response, 401, "Authorization: Bearer")
     assert response.headers["www-authenticate"] == "Bearer"
     response = team.client.post(path, json={"action": "submit"}, headers=bearer("forged"))
-    assert_problem(response, 401, "unknown or revoked API token")
+    assert_problem(response, 401, "unknown, revoked or expired API token")
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     response = team.client.post(
         path, json={"action": "submit"}, headers={"Authorization": "Basic ZWQ6cHc="}

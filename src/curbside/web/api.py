@@ -19,7 +19,7 @@ from curbside.library.workflow import REVIEW_ACTIONS
 from curbside.models import Article, Audience, ReviewStatus
 from curbside.service import Outcome
 from curbside.understand import QuestionError, check_question
-from curbside.web import problems
+from curbside.web import api_tokens, problems
 from curbside.web.api_models import (
     MAX_INT,
     QUESTION_SCHEMA,
@@ -53,6 +53,7 @@ def install(app: FastAPI) -> None:
     """Add the API routes to the app, and answer every error of the app as a problem."""
     problems.install(app)
     app.include_router(router)
+    app.include_router(api_tokens.router)
 
 
 @router.get(

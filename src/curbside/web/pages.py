@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -61,6 +61,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "curbside_session"
 SESSION_ID_COOKIE = "curbside_session_id"  # which token to revoke on sign-out
 SESSION_LABEL = "web session"
+SESSION_LIFETIME = timedelta(hours=12)  # a session's token expires (and sign-out revokes it)
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 MAX_THREAD = 10  # earlier questions a follow-up may carry
@@ -691,7 +692,7 @@ def login_page(
 
 def start_session(request: Request, library: Library, user: User, target: str) -> Response:
     """A new API token for the user, set as the session cookie; then on to the target."""
-    token = library.create_token(user, label=SESSION_LABEL)
+    token = library.create_token(user, label=SESSION_LABEL, lifetime=SESSION_LIFETIME)
     response = redirect(safe_next(target))
     secure = request.url.scheme == "https"
     for name, value in ((SESSION_COOKIE, token.secret), (SESSION_ID_COOKIE, str(token.id))):
@@ -881,7 +882,6 @@ def install_library(app: FastAPI) -> None:
 
         return await run_in_threadpool(begin)
 
-    @app.get("/logout", tags=["pages"])
     @app.post("/logout", tags=["pages"])
     def logout(request: Request) -> Response:
         """Revoke the session's token and forget the cookies."""
