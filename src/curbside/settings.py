@@ -91,6 +91,18 @@ class Settings(BaseSettings):
             "http://127.0.0.1:8000. Never taken from the request's Host header."
         ),
     )
+    login_rate: float = Field(
+        default=1.0,
+        ge=0,
+        description="Sign-in attempts a second each client address may make on average "
+        "(CURBSIDE_LOGIN_RATE), refused with 429 before any work; 0 turns it off.",
+    )
+    login_burst: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in attempts a client may make at once before the sign-in rate "
+        "applies (CURBSIDE_LOGIN_BURST).",
+    )
     login_concurrency: int = Field(
         default=2,
         ge=1,

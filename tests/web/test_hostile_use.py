@@ -131,3 +131,16 @@ def test_the_library_holds_at_most_so_many_pending_drafts(
     assert library.count("draft") == 2
     library.close()
     service.close()
+
+
+def test_sign_ins_have_a_rate_of_their_own(tmp_path: Path, kb: KnowledgeBase) -> None:
+    """Refused by the middleware before the form is read; other routes keep their budget."""
+    settings = Settings(home=tmp_path, publish=True, dense="off", login_rate=0.01, login_burst=2)
+    client = TestClient(create_app(engine=ArticleService(settings, kb)))
+    wrong = {"username": "nobody", "password": "wrong password!"}
+    codes = [client.post("/login", data=wrong).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+    refused = client.post("/login", data=wrong)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert int(refused.headers["retry-after"]) > 1
+    assert client.get("/api/health").status_code == 200

@@ -871,8 +871,10 @@ def install_library(app: FastAPI) -> None:
             wrong = "Wrong user name or password."
             return await run_in_threadpool(login_page, request, target, wrong, 401, name)
         except Throttled as exc:
+            # Refused before any work: rendered here (no thread, no library), as cheaply as a
+            # flood of them needs.
             said = sentence(str(exc))
-            page = await run_in_threadpool(login_page, request, target, said, 429, name)
+            page = render(request, "login.html", None, 429, next=target, error=said, name=name)
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
 
