@@ -18,7 +18,7 @@ from curbside.library import ArticleRecord, Library, PermissionDenied, Role, ope
 from curbside.library.system import system_user
 from curbside.models import Article, Reference
 from curbside.settings import Settings
-from curbside.web import pages
+from curbside.web import page_kit
 from curbside.web.app import create_app
 from curbside.web.urls import article_path
 
@@ -293,9 +293,9 @@ def test_a_quoted_statement_shows_the_quotation_in_its_passage(site: Site) -> No
     section = article.sections[0].model_copy(update={"statements": [first]})
     quoted = article.model_copy(update={"sections": [section]})
     html = (
-        pages.environment()
+        page_kit.environment()
         .get_template("_article.html")
-        .render(viewer=None, path="/", csrf_token="t", **pages.article_context(quoted, [], None))
+        .render(viewer=None, path="/", csrf_token="t", **page_kit.article_context(quoted, [], None))
     )
     item = dom(html).one("li", data_statement=first.id)
     assert item.one("q").text() == first.text
@@ -501,7 +501,7 @@ def test_empty_and_overlong_questions_are_400_with_a_message(
     ],
 )
 def test_the_stepper_marks_the_current_step(status: str, current: str | None) -> None:
-    steps = pages.stepper(status)  # type: ignore[arg-type]
+    steps = page_kit.stepper(status)  # type: ignore[arg-type]
     assert [s.label for s in steps if s.state == "current"] == ([current] if current else [])
 
 
@@ -510,16 +510,16 @@ def test_reference_links_go_to_doi_pubmed_and_the_source() -> None:
         n=1, source_id="x", title="T", publisher="P", locator="L", kind="review",
         doi="10.1/ab(c)", pmid="123", url="https://example.org/a", set_id=None,
     )  # fmt: skip
-    assert pages.reference_links(ref) == [
+    assert page_kit.reference_links(ref) == [
         ("doi:10.1/ab(c)", "https://doi.org/10.1/ab(c)"),
         ("PubMed 123", "https://pubmed.ncbi.nlm.nih.gov/123/"),
         ("example.org", "https://example.org/a"),
     ]
     unsafe = ref.model_copy(update={"url": "javascript:alert(1)", "doi": None, "pmid": None})
-    assert pages.reference_links(unsafe) == []
+    assert page_kit.reference_links(unsafe) == []
 
 
 def test_the_article_context_threads_the_question(site: Site) -> None:
     article: Article = site.engine.ask(SEED)
-    context = pages.article_context(article, ["earlier"], "/x")
+    context = page_kit.article_context(article, ["earlier"], "/x")
     assert context["thread"] == ["earlier", article.question]

@@ -1,15 +1,12 @@
-"""The HTML pages: ask, article, follow-up, library, editorial policy, sign-in and the review
-dashboard.
+"""The reading pages: ask, answer fragment, article, CDS card situation, follow-up, library and
+editorial policy (sign-in and the review dashboard: `curbside.web.staff_pages`; what pages share:
+`curbside.web.page_kit`).
 
 Every page is rendered on the server with Jinja2 (autoescaped: a question is always shown back as
 text) and works without JavaScript; `static/curbside.js` only fetches the answer to the ask form
 as an HTML fragment (`/fragments/answer`) and puts it into the page. Nothing here knows clinical
 content: answers come from the article service, articles and their workflow from the article
 library, on a connection each page takes for itself and gives back when it is done.
-
-Staff sign in with their library password; the session is an API token of theirs, kept in the
-HttpOnly, SameSite=Lax cookie `curbside_session` (SameSite keeps other sites from posting the
-review forms with it) and revoked on sign-out.
 """
 
 from __future__ import annotations
@@ -18,289 +15,53 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from curbside import __version__
-from curbside.clinical.units import UnitError
-from curbside.compose.render import STATUS_LABELS, patient_lines
-from curbside.guards import Throttled
 from curbside.library import (
-    TRANSITIONS,
     ArticleRecord,
-    Conflict,
-    Library,
-    LibraryError,
-    LibraryUnavailable,
     NotFound,
-    PermissionDenied,
     Retracted,
     User,
 )
-from curbside.library.workflow import REVIEW_ACTIONS
-from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience, Reference, ReviewStatus
+from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience
 from curbside.patient.model import PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
 from curbside.service import Outcome
-from curbside.understand import MAX_QUESTION_CHARS, QuestionError
+from curbside.understand import MAX_QUESTION_CHARS
 from curbside.web.auth import client_of, service_of
-from curbside.web.security import csrf_token
-from curbside.web.urls import article_path, follow_up_path
-
-STATIC_DIR = Path(__file__).parent / "static"
-SESSION_COOKIE = "curbside_session"
-SESSION_ID_COOKIE = "curbside_session_id"  # which token to revoke on sign-out
-SESSION_LABEL = "web session"
-SESSION_LIFETIME = timedelta(hours=12)  # a session's token expires (and sign-out revokes it)
-AUDIENCE_COOKIE = "audience"
-AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
-MAX_THREAD = 10  # earlier questions a follow-up may carry
-MAX_SEARCH_CHARS = 200
-
-AUDIENCE_LABELS: dict[Audience, str] = {
-    "physician": "Physician",
-    "pharmacist": "Pharmacist",
-    "nurse": "Nurse",
-    "student": "Student",
-    "patient": "Patient or caregiver",
-}
-AUDIENCE_BY_NAME: dict[str, Audience] = {a: a for a in AUDIENCES}
-STATUS_BY_NAME: dict[str, ReviewStatus] = {s: s for s in REVIEW_STATUSES}
-# (value sent by the form, label shown); the value is a unit `curbside.patient.readings` reads.
-ANC_UNITS = (("cells/uL", "cells/µL"), ("x10^9/L", "× 10⁹/L"))
-TEMPERATURE_UNITS = (("C", "°C"), ("F", "°F"))
-
-# The review-status stepper: the steps, and which one each status stands at.
-STEPS: tuple[str, ...] = ("Submitted", "Under review", "Approved")
-STEP_OF: dict[ReviewStatus, int] = {
-    "submitted": 0,
-    "under_review": 1,
-    "changes_requested": 1,
-    "approved": 2,
-}
-REVIEW_QUEUE: tuple[ReviewStatus, ...] = ("submitted", "under_review", "changes_requested", "draft")
-
-DONE_MESSAGES = {key: action.done for key, action in REVIEW_ACTIONS.items()} | {
-    "comment": "Comment added."
-}
-CONFLICT_MESSAGE = (
-    "Someone else changed this article since you opened it, so nothing was saved. "
-    "Reload the page to see the current version, then try again."
+from curbside.web.page_kit import (
+    ANC_UNITS,
+    AUDIENCE_BY_NAME,
+    AUDIENCE_COOKIE,
+    AUDIENCE_COOKIE_AGE,
+    INPUT_ERRORS,
+    MAX_SEARCH_CHARS,
+    MAX_THREAD,
+    STATIC_DIR,
+    STATUS_BY_NAME,
+    TEMPERATURE_UNITS,
+    BadInput,
+    FieldLists,
+    Fields,
+    Viewer,
+    article_context,
+    is_staff,
+    keeps_library,
+    message_page,
+    not_found,
+    private,
+    redirect,
+    render,
+    sentence,
 )
-
-
-class BadInput(ValueError):
-    """A form value that cannot be used; the message says what to change."""
-
-
-INPUT_ERRORS = (BadInput, QuestionError, UnitError)
-
-
-# ---- rendering -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the review-status stepper."""
-
-    label: str
-    state: Literal["done", "current", "todo"]
-
-
-def stepper(status: ReviewStatus) -> list[Step]:
-    """The steps Submitted → Under review → Approved, marked for this status (none is current
-    for a draft or a retracted article)."""
-    at = STEP_OF.get(status)
-    steps = []
-    for i, label in enumerate(STEPS):
-        if at is None or i > at:
-            steps.append(Step(label, "todo"))
-        elif i < at:
-            steps.append(Step(label, "done"))
-        else:
-            shown = "Changes requested" if status == "changes_requested" else label
-            steps.append(Step(shown, "current"))
-    return steps
-
-
-def reference_links(ref: Reference) -> list[tuple[str, str]]:
-    """(label, address) of every place a reader can check a reference."""
-    links = []
-    if ref.doi:
-        links.append((f"doi:{ref.doi}", f"https://doi.org/{quote(ref.doi, safe='/:;()._-')}"))
-    if ref.pmid and ref.pmid.isdigit():
-        links.append((f"PubMed {ref.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"))
-    if ref.url and urlsplit(ref.url).scheme in {"http", "https"}:
-        links.append((urlsplit(ref.url).netloc, ref.url))
-    return links
-
-
-def long_date(day: date) -> str:
-    """A date as '22 November 2026'."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def sentence(message: str, capital: bool = True) -> str:
-    """A library or engine message as a sentence: capital first letter (unless it starts with a
-    name), final stop."""
-    message = message.strip()
-    if capital:
-        message = message[:1].upper() + message[1:]
-    return message if message.endswith((".", "!", "?")) else message + "."
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The page templates, autoescaped; an undefined variable is an error, not blank text."""
-    env = Environment(
-        loader=PackageLoader("curbside.web", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-    )
-    env.globals.update(
-        version=__version__,
-        audience_labels=AUDIENCE_LABELS,
-        status_labels=STATUS_LABELS,
-        article_path=article_path,
-        review_link=review_path,
-        follow_up_path=follow_up_path,
-    )
-    env.filters.update(long_date=long_date, reference_links=reference_links)
-    return env
-
-
-def render(
-    request: Request, template: str, viewer: User | None, status: int = 200, /, **context: object
-) -> HTMLResponse:
-    """A page (or fragment) from its template; every page knows who is signed in."""
-    page = environment().get_template(template)
-    token = csrf_token(request)  # the hidden field of every POST form
-    html = page.render(viewer=viewer, path=request.url.path, csrf_token=token, **context)
-    return HTMLResponse(html, status_code=status)
-
-
-def article_context(
-    article: Article,
-    thread: list[str],
-    permalink: str | None,
-    follow_up: bool = True,
-    private: bool = False,
-) -> dict[str, object]:
-    """What `_article.html` needs: the article, its references by number, the stepper, and the
-    thread a follow-up from it extends (the earlier questions, then this one). A `private`
-    article (about one patient or person) offers its follow-ups as forms that POST."""
-    return {
-        "private": private,
-        "article": article,
-        "refs": {ref.n: ref for ref in article.references},
-        "steps": stepper(article.status),
-        "patient_lines": patient_lines(article),
-        "thread": [*thread, article.question],
-        "permalink": permalink,
-        "show_follow_up": follow_up,
-    }
-
-
-def message_page(
-    request: Request, viewer: User | None, title: str, message: str, status: int
-) -> HTMLResponse:
-    """A page that only says something: not found, not allowed, not available."""
-    return render(request, "message.html", viewer, status, title=title, message=message)
-
-
-def not_found(request: Request, viewer: User | None, what: str = "page") -> HTMLResponse:
-    """404, without saying whether the thing exists unpublished."""
-    return message_page(
-        request, viewer, "Not found", f"There is no such {what}, or you may not see it.", 404
-    )
-
-
-def review_path(record: ArticleRecord) -> str:
-    """The review page of a library article."""
-    return f"/review/{quote(record.id)}"
-
-
-def redirect(path: str, status: int = 303) -> RedirectResponse:
-    """Go to another page (303: after a form, 301: a moved address)."""
-    return RedirectResponse(path, status_code=status)
-
-
-# ---- who is asking ---------------------------------------------------------------------------
-
-
-def keeps_library(request: Request) -> bool:
-    """Whether this server keeps an article library (publishing is on)."""
-    return service_of(request).settings.publish
-
-
-def viewer_of(request: Request) -> User | None:
-    """The signed-in user of the session cookie; None for anonymous readers (and while the
-    library cannot be used)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token or not keeps_library(request):
-        return None
-    try:
-        with service_of(request).library() as library:
-            return library.user_for_token(token)
-    except (PermissionDenied, LibraryUnavailable):
-        return None
-
-
-Viewer = Annotated[User | None, Depends(viewer_of)]
-
-
-def is_staff(viewer: User | None) -> bool:
-    """Editors, reviewers and admins: those who see unpublished articles and review them."""
-    return viewer is not None and viewer.role != "reader"
-
-
-@dataclass(frozen=True)
-class Staff:
-    """A signed-in editor, reviewer or admin."""
-
-    user: User
-
-
-def staff_of(request: Request, viewer: User | None, here: str) -> Staff | Response:
-    """The staff member at work; otherwise where to go instead: sign in first (then back
-    `here`), or a refusal for readers and for servers without a library."""
-    if not keeps_library(request):
-        off = "The article library is off on this server."
-        return message_page(request, viewer, "Not available", off, 404)
-    if viewer is None:
-        return redirect("/login?" + urlencode({"next": here}))
-    if not is_staff(viewer):
-        refused = "Your account may read articles but not review them."
-        return message_page(request, viewer, "Not allowed", refused, 403)
-    return Staff(viewer)
-
-
-async def form_lists(request: Request) -> dict[str, list[str]]:
-    """The fields of a URL-encoded form post, every value of each."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return parse_qs(body, keep_blank_values=True)
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """The fields of a URL-encoded form post (the first value of each)."""
-    return {key: values[0] for key, values in (await form_lists(request)).items()}
-
-
-Fields = Annotated[dict[str, str], Depends(form_fields)]
-FieldLists = Annotated[dict[str, list[str]], Depends(form_lists)]
-
+from curbside.web.staff_pages import install_staff
+from curbside.web.urls import article_path, follow_up_path
 
 # ---- the ask form ----------------------------------------------------------------------------
 
@@ -337,13 +98,6 @@ def ask_posted(fields: Fields) -> AskForm:
 
 Asked = Annotated[AskForm, Depends(ask_query)]
 Posted = Annotated[AskForm, Depends(ask_posted)]
-
-
-def private(response: Response, outcome: Outcome) -> Response:
-    """An answer about one patient or person is kept by no cache (`Cache-Control: no-store`)."""
-    if outcome.private:
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def chosen_audience(request: Request, given: str) -> Audience:
@@ -565,151 +319,6 @@ def follow_up_page(
     return page
 
 
-# ---- the review dashboard --------------------------------------------------------------------
-
-
-def review_actions(record: ArticleRecord, viewer: User) -> list[tuple[str, str]]:
-    """(value, label) of the workflow buttons this user's role may press now."""
-    return [
-        (action.name, action.label)
-        for action in REVIEW_ACTIONS.values()
-        if viewer.role in TRANSITIONS.get((record.status, action.to), frozenset())
-    ]
-
-
-def review_page(
-    request: Request,
-    staff: Staff,
-    article_id: str,
-    error: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    """One article for review: its content, comments, history and the allowed buttons."""
-    with service_of(request).library() as library:
-        return _review_page(request, library, staff.user, article_id, error, status)
-
-
-def _review_page(
-    request: Request,
-    library: Library,
-    viewer: User,
-    article_id: str,
-    error: str | None,
-    status: int,
-) -> HTMLResponse:
-    try:
-        record = library.get(article_id, viewer)
-        article = library.article(article_id, viewer)
-    except NotFound:
-        return not_found(request, viewer, "article")
-    history = library.audit(viewer, article_id)
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    return render(
-        request,
-        "review_article.html",
-        viewer,
-        status,
-        record=record,
-        actions=review_actions(record, viewer),
-        comments=library.comments(article_id, viewer),
-        history=history,
-        names={entry.actor: entry.actor_name for entry in history},
-        error=error,
-        done=None if error else done,
-        public_path=article_path(record),
-        **article_context(article, [], None, follow_up=False),
-    )
-
-
-def refusal(exc: LibraryError, action: str, viewer: User) -> tuple[str, int]:
-    """A library refusal as a message for the reviewer, with the HTTP status."""
-    if isinstance(exc, Conflict):
-        return CONFLICT_MESSAGE, 409
-    if isinstance(exc, PermissionDenied):
-        approver = viewer.role in TRANSITIONS[("under_review", "approved")]
-        if action == "approve" and approver:
-            return f"The author cannot approve: {sentence(str(exc), capital=False)}", 403
-        return f"Not allowed: {sentence(str(exc), capital=False)}", 403
-    if isinstance(exc, NotFound):
-        return f"Not found: {sentence(str(exc), capital=False)}", 404
-    return f"This cannot be done: {sentence(str(exc), capital=False)}", 400
-
-
-def revision_of(fields: dict[str, str]) -> int:
-    """The revision the form was made from (BadInput when missing or not a number)."""
-    try:
-        return int(fields.get("revision", ""))
-    except ValueError:
-        raise BadInput("the form did not say which revision it was made from: reload") from None
-
-
-Write = Callable[[Library, User, int], object]
-
-
-def review_write(
-    request: Request,
-    viewer: User | None,
-    article_id: str,
-    fields: dict[str, str],
-    action: str,
-    write: Write,
-) -> Response:
-    """Do one review write (a transition or a comment) and go back to the article, or show the
-    article again with why it was refused."""
-    staff = staff_of(request, viewer, f"/review/{article_id}")
-    if not isinstance(staff, Staff):
-        return staff
-    try:
-        revision = revision_of(fields)
-        with service_of(request).library() as library:
-            write(library, staff.user, revision)
-    except BadInput as exc:
-        return review_page(request, staff, article_id, sentence(str(exc)), 400)
-    except LibraryError as exc:
-        message, status = refusal(exc, action, staff.user)
-        return review_page(request, staff, article_id, message, status)
-    return redirect(f"/review/{quote(article_id)}?done={action}")
-
-
-# ---- sign-in ---------------------------------------------------------------------------------
-
-
-def safe_next(target: str) -> str:
-    """Where to go after signing in: a path on this site only."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/review"
-
-
-def login_page(
-    request: Request, target: str, error: str | None = None, status: int = 200, name: str = ""
-) -> HTMLResponse:
-    """The sign-in form (again, with the name typed and why it failed)."""
-    return render(
-        request, "login.html", viewer_of(request), status, next=target, error=error, name=name
-    )
-
-
-def start_session(request: Request, library: Library, user: User, target: str) -> Response:
-    """A new API token for the user, set as the session cookie; then on to the target."""
-    token = library.create_token(user, label=SESSION_LABEL, lifetime=SESSION_LIFETIME)
-    response = redirect(safe_next(target))
-    secure = request.url.scheme == "https"
-    for name, value in ((SESSION_COOKIE, token.secret), (SESSION_ID_COOKIE, str(token.id))):
-        response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure)
-    return response
-
-
-def end_session(request: Request) -> None:
-    """Revoke the session's token: the one the session cookie holds, whatever other cookie is
-    sent."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token or not keeps_library(request):
-        return
-    with service_of(request).library() as library:
-        library.revoke_session(token)
-
-
 # ---- routes ----------------------------------------------------------------------------------
 
 
@@ -718,7 +327,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_reading(app)
     install_library(app)
-    install_review(app)
+    install_staff(app)
     # Pages are for browsers: the OpenAPI document describes the JSON API and CDS Hooks.
     for route in app.routes:
         if isinstance(route, APIRoute) and "pages" in route.tags:
@@ -809,7 +418,7 @@ def install_reading(app: FastAPI) -> None:
 
 
 def install_library(app: FastAPI) -> None:
-    """Library search, editorial policy, sign-in and sign-out."""
+    """Library search and editorial policy."""
 
     @app.get("/library", response_class=HTMLResponse, tags=["pages"])
     def page_library(
@@ -846,101 +455,3 @@ def install_library(app: FastAPI) -> None:
     def page_policy(request: Request, viewer: Viewer) -> Response:
         """How articles are written and reviewed, and how to report an error."""
         return render(request, "policy.html", viewer)
-
-    @app.get("/login", response_class=HTMLResponse, tags=["pages"])
-    def page_login(
-        request: Request, target: Annotated[str, Query(alias="next")] = "/review"
-    ) -> Response:
-        """The sign-in form for staff; `next` is where to go once signed in."""
-        return login_page(request, safe_next(target))
-
-    @app.post("/login", response_class=HTMLResponse, tags=["pages"])
-    async def post_login(request: Request, fields: Fields) -> Response:
-        """Check the password (waiting for a check slot without holding a worker thread); on
-        success start a session."""
-        target = safe_next(fields.get("next", "/review"))
-        name = fields.get("username", "").strip()
-        if not keeps_library(request):
-            off = "Sign-in is off: this server keeps no library."
-            return await run_in_threadpool(login_page, request, target, off, 404)
-        service = service_of(request)
-        try:
-            password = fields.get("password", "")
-            user = await service.authenticate_async(name, password, client_of(request))
-        except PermissionDenied:
-            wrong = "Wrong user name or password."
-            return await run_in_threadpool(login_page, request, target, wrong, 401, name)
-        except Throttled as exc:
-            # Refused before any work: rendered here (no thread, no library), as cheaply as a
-            # flood of them needs.
-            said = sentence(str(exc))
-            page = render(request, "login.html", None, 429, next=target, error=said, name=name)
-            page.headers["Retry-After"] = str(exc.retry_after)
-            return page
-
-        def begin() -> Response:
-            with service.library() as library:
-                return start_session(request, library, user, target)
-
-        return await run_in_threadpool(begin)
-
-    @app.post("/logout", tags=["pages"])
-    def logout(request: Request) -> Response:
-        """Revoke the session's token and forget the cookies."""
-        end_session(request)
-        response = redirect("/")
-        for name in (SESSION_COOKIE, SESSION_ID_COOKIE):
-            response.delete_cookie(name, httponly=True, samesite="lax")
-        return response
-
-
-def install_review(app: FastAPI) -> None:
-    """The review dashboard: the queue, one article, workflow buttons and comments."""
-
-    @app.get("/review", response_class=HTMLResponse, tags=["pages"])
-    def page_review(request: Request, viewer: Viewer) -> Response:
-        """Articles waiting for the board, grouped by status."""
-        staff = staff_of(request, viewer, "/review")
-        if not isinstance(staff, Staff):
-            return staff
-        with service_of(request).library() as library:
-            search = library.search
-            queue = [(s, search(status=s, viewer=staff.user, limit=200)) for s in REVIEW_QUEUE]
-        return render(request, "review_queue.html", viewer, queue=queue)
-
-    @app.get("/review/{article_id}", response_class=HTMLResponse, tags=["pages"])
-    def page_review_article(request: Request, viewer: Viewer, article_id: str) -> Response:
-        """One article with its comments, history and workflow buttons."""
-        staff = staff_of(request, viewer, f"/review/{article_id}")
-        if not isinstance(staff, Staff):
-            return staff
-        return review_page(request, staff, article_id)
-
-    @app.post("/review/{article_id}", response_class=HTMLResponse, tags=["pages"])
-    def post_review_action(
-        request: Request, viewer: Viewer, article_id: str, fields: Fields
-    ) -> Response:
-        """Press a workflow button: move the article to another status."""
-        action = fields.get("action", "")
-        if action not in REVIEW_ACTIONS:
-            return message_page(request, viewer, "Unknown action", f"No action '{action}'.", 400)
-        to = REVIEW_ACTIONS[action].to
-        note = fields.get("note", "").strip() or None
-
-        def move(library: Library, user: User, revision: int) -> object:
-            return library.transition(article_id, to, user, revision, note)
-
-        return review_write(request, viewer, article_id, fields, action, move)
-
-    @app.post("/review/{article_id}/comments", response_class=HTMLResponse, tags=["pages"])
-    def post_review_comment(
-        request: Request, viewer: Viewer, article_id: str, fields: Fields
-    ) -> Response:
-        """Comment on the article or on one of its statements."""
-        text = fields.get("text", "")
-        statement = fields.get("statement_id", "") or None
-
-        def comment(library: Library, user: User, revision: int) -> object:
-            return library.comment(article_id, user, text, revision, statement)
-
-        return review_write(request, viewer, article_id, fields, "comment", comment)
