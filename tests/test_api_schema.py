@@ -24,6 +24,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
+from curbside.library import open_library
 from curbside.library.system import system_user
 from curbside.settings import Settings
 from curbside.web.app import create_app
@@ -41,7 +42,7 @@ EXAMPLES = settings(
 def api_schema(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Any:
     home: Path = tmp_path_factory.mktemp("schema-api")
     engine = Engine(Settings(home=home, publish=True, rate_limit=0), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     library.add_user("ed", "editor", "a long enough password", actor=system_user(library))
     engine.ask("anastrozole neutropenia")

@@ -21,6 +21,7 @@ VETTED = {
     "sets",  # ", col = ?" for columns checked against ARTICLE_UPDATES
     "marks",  # "?, ?, ..." placeholders, one per value passed as a parameter
     "_PASSAGE_COLUMNS",  # a module constant listing columns
+    "TOKEN_COLUMNS",  # a module constant listing columns (library/accounts.py)
     "match",  # "lower(p.text) LIKE ?" repeated, the terms passed as parameters
     "int(timeout * 1000)",  # the busy timeout, an int
     "' AND '.join(where)",  # clauses made of the above
@@ -147,3 +148,26 @@ def test_the_rule_catches_a_written_in_credential() -> None:
     ):
         assert _credentials(bad, python=True), bad
     assert _credentials("password = os.environ['CURBSIDE_PASSWORD']", python=True) == []
+
+
+DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
+# The evidence store is SQLite by design (a file next to the indexes), not the article library.
+EVIDENCE = {"retrieve", "ingest", "verify"}
+
+
+def test_no_database_driver_outside_the_library() -> None:
+    """Only `curbside.library` (and the evidence store's own modules) import a database driver:
+    every other module sees the library's errors (`LibraryUnavailable`), never a driver's."""
+    found = []
+    for path, module in _modules():
+        part = path.relative_to(SRC).parts[0]
+        if part == "library" or part in EVIDENCE:
+            continue
+        for node in ast.walk(module):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in DRIVERS]
+    assert found == []

@@ -22,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.postgres_schema import fresh_schema
 
+from curbside.answerer import Answerer
 from curbside.cli import EXIT_DAMAGED, main
 from curbside.engine import Engine
 from curbside.ingest.run import ingest
@@ -189,7 +190,7 @@ def test_a_damaged_evidence_store_is_reported_and_left_as_it_is(
     store = tmp_path / "evidence.sqlite"
     store.write_bytes(content)
     with pytest.raises(EvidenceStoreDamaged, match="ingest"):
-        Engine(Settings(home=tmp_path, publish=False), kb)
+        Answerer(Settings(home=tmp_path, publish=False), kb)
     monkeypatch.setenv("CURBSIDE_HOME", str(tmp_path))
     monkeypatch.setenv("CURBSIDE_PUBLISH", "false")
     for command in (["ask", GRADING], ["ingest", "--no-embed", str(tmp_path / "none.md")]):
@@ -258,16 +259,20 @@ def test_a_library_that_is_down_is_a_503_and_the_api_recovers_when_it_is_back(
     with TestClient(app, raise_server_exceptions=False) as client:
         _unavailable(client.get("/api/library"))
         _unavailable(client.get("/api/articles/nothing"))
-        _unavailable(client.get("/api/health"))
+        health = client.get("/api/health")
+        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert "cannot be reached" in health.json()["library_problem"]
         answer = client.get("/api/ask", params={"q": GRADING})  # answered, not published
-        assert answer.status_code == 200, answer.text
-        assert any("article library is unavailable" in n for n in answer.json()["notes"])
+        _unavailable(answer)
+        notes = answer.json()["article"]["notes"]
+        assert any("article library is unavailable" in n for n in notes)
 
         engine.settings = settings.model_copy(update={"library_url": live_schema})  # back up
         assert client.get("/api/library").status_code == 200
         answer = client.get("/api/ask", params={"q": GRADING})
         assert answer.status_code == 200
         assert not any("unavailable" in n for n in answer.json()["notes"])
+        assert client.get("/api/health").json()["status"] == "ok"
 
         # The server drops every connection (a restart): 503 at most once a thread, then back.
         schema = live_schema.rsplit("=", 1)[1]
@@ -290,6 +295,6 @@ def test_the_503_does_not_show_the_database_password(
     with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
         library = client.get("/api/library")
         answer = client.get("/api/ask", params={"q": GRADING})
-        assert (library.status_code, answer.status_code) == (503, 200)
+        assert (library.status_code, answer.status_code) == (503, 503)
         assert "hunter2" not in library.text + answer.text
     assert "hunter2" not in caplog.text

@@ -26,6 +26,7 @@ from tests.fhir_builders import FEVER_ON_RIBOCICLIB, GRADE_4_ON_PALBOCICLIB
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
+from curbside.library import open_library
 from curbside.library.system import system_user
 from curbside.models import Article
 from curbside.patient.errors import PatientDataError
@@ -200,7 +201,7 @@ def api(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> tuple[Te
     """A client of an app with a library and no rate limit, and an editor's API token."""
     home = tmp_path_factory.mktemp("fuzz-api")
     engine = Engine(Settings(home=home, publish=True, rate_limit=0), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     editor = library.add_user("ed", "editor", "a long enough password", actor=system_user(library))
     token = library.create_token(editor, label="fuzz").secret

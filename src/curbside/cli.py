@@ -15,7 +15,8 @@ from curbside.models import AUDIENCES
 
 EXIT_BAD_INPUT = 2
 EXIT_BAD_KNOWLEDGE = 3
-EXIT_LIBRARY = 4  # refused by the library: permission, conflict, not found, bad transition
+EXIT_LIBRARY = 4  # refused by the library (permission, conflict, not found, bad transition) or
+# unavailable (locked, full, read-only, unreachable: an answer is still printed, unstored)
 EXIT_DAMAGED = 5  # the evidence store's file is damaged: ingest again
 
 
@@ -81,7 +82,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ask(args: argparse.Namespace) -> int:
     from curbside.compose.render import render
-    from curbside.engine import Engine
     from curbside.patient.fhir import from_fhir_bundle
     from curbside.patient.file import load_patient_file
     from curbside.patient.merge import merge
@@ -93,14 +93,19 @@ def _ask(args: argparse.Namespace) -> int:
     if args.fhir:
         parts.append(from_fhir_bundle(args.fhir))
     patient = merge(*parts) if parts else None
-    article = Engine().ask(args.question, args.audience, patient=patient)
-    sys.stdout.write(render(article, args.format))
+    from curbside.service import ArticleService
+
+    outcome = ArticleService().respond(args.question, args.audience, patient=patient)
+    sys.stdout.write(render(outcome.article, args.format))
+    if outcome.outage is not None:  # answered, but not stored
+        print(f"curbside: the article library is unavailable: {outcome.outage}", file=sys.stderr)
+        return EXIT_LIBRARY
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from curbside.engine import Engine
     from curbside.evaluate import load_eval_file, report, run_eval
+    from curbside.service import ArticleService
 
     eval_file = load_eval_file(args.file)
     wanted = {i.strip() for i in args.only.split(",") if i.strip()}
@@ -109,8 +114,7 @@ def _eval(args: argparse.Namespace) -> int:
     if unknown:
         raise ValueError(f"no such question id in {args.file}: {', '.join(sorted(unknown))}")
     start = time.perf_counter()
-    engine = Engine()
-    outcomes = run_eval(engine, questions)
+    outcomes = run_eval(ArticleService(), questions)
     print(report(outcomes, time.perf_counter() - start))
     return 0 if all(o.passed for o in outcomes) else 1
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from curbside.engine import Engine
 from curbside.models import Audience, Coverage
+from curbside.service import ArticleService as Engine
 
 
 class Check(BaseModel):

@@ -13,21 +13,14 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 
-from curbside.library import ArticleRecord, Library, User, open_library
+from curbside.library import ArticleRecord, Library, User
+from curbside.library.accounts import TOKEN_DAYS
 from curbside.library.system import system_user
-from curbside.models import REVIEW_STATUSES, ReviewStatus
+from curbside.library.workflow import REVIEW_ACTIONS
+from curbside.models import REVIEW_STATUSES
 from curbside.settings import Settings
-
-# review command -> the status it moves the article to
-REVIEW_ACTIONS: dict[str, ReviewStatus] = {
-    "submit": "submitted",
-    "start": "under_review",
-    "approve": "approved",
-    "request-changes": "changes_requested",
-    "retract": "retracted",
-}
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,8 +43,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     review = commands.add_parser("review", help="editorial workflow on one article")
     review_commands = review.add_subparsers(dest="action", required=True)
-    for action, status in REVIEW_ACTIONS.items():
-        step = review_commands.add_parser(action, help=f"move the article to {status}")
+    for action in REVIEW_ACTIONS.values():
+        step = review_commands.add_parser(action.name, help=f"move the article to {action.to}")
         step.add_argument("article", help="article id or slug")
         step.add_argument("--note", help="why (kept in the audit log)")
     comment = review_commands.add_parser("comment", help="comment on the article or a statement")
@@ -70,22 +63,32 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     token = users_commands.add_parser("token", help="create an API token (shown once)")
     token.add_argument("name")
     token.add_argument("--label", default="", help="what the token is for")
+    token.add_argument(
+        "--days", type=int, default=TOKEN_DAYS, help=f"days it works (default {TOKEN_DAYS})"
+    )
+    tokens = users_commands.add_parser("tokens", help="list API tokens (one user's, or all)")
+    tokens.add_argument("name", nargs="?", help="only this user's tokens")
+    revoke = users_commands.add_parser("revoke", help="revoke an API token by its id")
+    revoke.add_argument("id", type=int, help="the token's id (see `curbside users tokens`)")
     for parser in (listing, show, history, *review_commands.choices.values()):
         parser.add_argument("--token", help="API token (default: $CURBSIDE_TOKEN)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a library, review or users command."""
-    settings = Settings()
-    library = open_library(settings.library_url, settings.home)
+    from curbside.service import ArticleService
+
+    # The library commands use the library whether or not answers are published to it.
+    service = ArticleService(Settings().model_copy(update={"publish": True}))
     try:
-        if args.command == "users":
-            return _users(library, args)
-        if args.command == "review":
-            return _review(library, args)
-        return _library(library, args)
+        with service.library() as library:
+            if args.command == "users":
+                return _users(library, args)
+            if args.command == "review":
+                return _review(library, args)
+            return _library(library, args)
     finally:
-        library.close()
+        service.close()
 
 
 def _actor(library: Library, args: argparse.Namespace) -> User | None:
@@ -102,10 +105,20 @@ def _record(library: Library, key: str, viewer: User | None) -> ArticleRecord:
         return library.by_slug(key, viewer)
 
 
+def one_line(text: str) -> str:
+    """Text as one line of terminal output: line breaks, other control characters and escape
+    sequences are shown as escapes, so that what a user wrote (a comment, a note) cannot forge
+    lines or colours of the output."""
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 def _line(record: ArticleRecord) -> str:
     return (
         f"{record.id}  {record.status:<17} v{record.current_version}  {record.slug}\n"
-        f"    {record.title} ({record.audience})"
+        f"    {one_line(record.title)} ({record.audience})"
     )
 
 
@@ -135,17 +148,18 @@ def _library(library: Library, args: argparse.Namespace) -> int:
         raise PermissionError("history is for editors and reviewers: give --token")
     print(_line(record))
     if record.review_note:
-        print(f"    note: {record.review_note}")
+        print(f"    note: {one_line(record.review_note)}")
     print("\nversions:")
     for version in library.versions(record.id, viewer):
         print(f"  v{version.n}  {version.created:%Y-%m-%d %H:%M}  by user {version.author}")
     print("\ncomments:")
     for c in library.comments(record.id, viewer):
         where = f" on {c.statement_id}" if c.statement_id else ""
-        print(f"  #{c.id} v{c.version}{where} by user {c.author}: {c.body}")
+        where = one_line(where)
+        print(f"  #{c.id} v{c.version}{where} by user {c.author}: {one_line(c.body)}")
     print("\naudit:")
     for entry in library.audit(viewer, record.id):
-        note = f" ({entry.note})" if entry.note else ""
+        note = f" ({one_line(entry.note)})" if entry.note else ""
         print(f"  {entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor_name:<12} {entry.action}{note}")
     return 0
 
@@ -162,7 +176,7 @@ def _review(library: Library, args: argparse.Namespace) -> int:
         print(f"comment #{comment.id} added to {record.slug}")
         return 0
     updated = library.transition(
-        record.id, REVIEW_ACTIONS[args.action], actor, record.revision, note=args.note
+        record.id, REVIEW_ACTIONS[args.action].to, actor, record.revision, note=args.note
     )
     print(f"{updated.slug}: {record.status} -> {updated.status}")
     return 0
@@ -175,6 +189,24 @@ def _users(library: Library, args: argparse.Namespace) -> int:
         user = library.add_user(args.name, args.role, password, actor=operator)
         print(f"added {user.name} ({user.role})")
         return 0
-    token = library.create_token(operator, user=library.user(args.name), label=args.label)
-    print(json.dumps({"user": args.name, "token": token.secret}))
+    if args.action == "tokens":
+        names = {u.id: u.name for u in library.users(operator)}
+        for t in library.tokens(operator):
+            if args.name and names.get(t.user_id) != args.name:
+                continue
+            state = "revoked" if t.revoked else f"expires {t.expires:%Y-%m-%d %H:%M}" if (
+                t.expires) else "no expiry"  # fmt: skip
+            label = one_line(t.label) or "-"
+            print(f"{t.id:>5}  {names.get(t.user_id, '?'):<16} {state:<28} {label}")
+        return 0
+    if args.action == "revoke":
+        library.revoke_token(operator, args.id)
+        print(f"revoked token {args.id}")
+        return 0
+    if args.days < 1:
+        raise ValueError("--days must be at least 1")
+    lifetime = timedelta(days=args.days)
+    owner = library.user(args.name)
+    token = library.create_token(operator, user=owner, label=args.label, lifetime=lifetime)
+    print(json.dumps({"user": args.name, "token": token.secret, "id": token.id}))
     return 0

@@ -69,6 +69,75 @@ class Settings(BaseSettings):
             "before from the stored article (CURBSIDE_PUBLISH)."
         ),
     )
+    library_busy_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a write waits for another process's lock on a SQLite library before the "
+            "library is reported unavailable (CURBSIDE_LIBRARY_BUSY_TIMEOUT)."
+        ),
+    )
+    library_connections: int = Field(
+        default=32,
+        ge=1,
+        description="Library connections one server process uses at once "
+        "(CURBSIDE_LIBRARY_CONNECTIONS).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The address readers reach this server at, e.g. https://curbside.example.org "
+            "(CURBSIDE_PUBLIC_URL): CDS Hooks card links start with it. Unset: "
+            "http://127.0.0.1:8000. Never taken from the request's Host header."
+        ),
+    )
+    login_rate: float = Field(
+        default=1.0,
+        ge=0,
+        description="Sign-in attempts a second each client address may make on average "
+        "(CURBSIDE_LOGIN_RATE), refused with 429 before any work; 0 turns it off.",
+    )
+    login_burst: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in attempts a client may make at once before the sign-in rate "
+        "applies (CURBSIDE_LOGIN_BURST).",
+    )
+    login_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Password checks (argon2, 64 MiB each) run at once per server process "
+        "(CURBSIDE_LOGIN_CONCURRENCY).",
+    )
+    login_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins to one account within the login window before its "
+        "sign-ins are refused for a while (CURBSIDE_LOGIN_FAILURES_PER_ACCOUNT).",
+    )
+    login_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address within the login window before "
+        "its sign-ins are refused for a while (CURBSIDE_LOGIN_FAILURES_PER_ADDRESS).",
+    )
+    login_window: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds over which failed sign-ins are counted (CURBSIDE_LOGIN_WINDOW).",
+    )
+    drafts_per_client_hour: int = Field(
+        default=60,
+        ge=0,
+        description="New questions one client address may add to the library as drafts in an "
+        "hour; beyond it answers come unstored (CURBSIDE_DRAFTS_PER_CLIENT_HOUR).",
+    )
+    max_pending_drafts: int = Field(
+        default=10_000,
+        ge=0,
+        description="Drafts the library may hold in all before new questions are answered "
+        "unstored (CURBSIDE_MAX_PENDING_DRAFTS).",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

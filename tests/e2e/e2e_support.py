@@ -29,7 +29,7 @@ DESKTOP = (1280, 900)
 PHONE = (375, 800)
 TIMEOUT_MS = 10_000
 
-USERS = {"ed": ("editor", "ed-password"), "rev": ("reviewer", "rev-password")}
+USERS = {"ed": ("editor", "ed-long-password"), "rev": ("reviewer", "rev-long-password")}
 
 
 def browser_unavailable() -> str | None:

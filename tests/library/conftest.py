@@ -119,10 +119,10 @@ def library(connect: Callable[[], Library]) -> Library:
 
 @pytest.fixture
 def team(library: Library) -> Team:
-    admin = library.add_user("admin", "admin", "admin-pw")
+    admin = library.add_user("admin", "admin", "admin-password")
 
     def add(name: str, role: Role) -> User:
-        return library.add_user(name, role, f"{name}-pw", actor=admin)
+        return library.add_user(name, role, f"{name}-password", actor=admin)
 
     return Team(
         admin=admin,

@@ -108,8 +108,8 @@ def test_two_connections_opening_a_new_library_at_once(url: str, tmp_path: Path)
         opened = list(pool.map(lambda _: open_library(url, tmp_path, hasher=CHEAP), range(2)))
     try:
         assert [schema_version(lib.db) for lib in opened] == [latest(opened[0].db.dialect)] * 2
-        opened[0].add_user("admin", "admin", "pw")
-        assert opened[1].authenticate("admin", "pw").name == "admin"
+        opened[0].add_user("admin", "admin", "a long password")
+        assert opened[1].authenticate("admin", "a long password").name == "admin"
     finally:
         for lib in opened:
             lib.close()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from curbside.library import InvalidTransition, PermissionDenied, open_database
+from curbside.library import ArticleRecord, InvalidTransition, PermissionDenied, open_database
 from curbside.library.content import (
     article_id,
     base_slug,
@@ -90,17 +90,38 @@ def test_open_database_by_url(tmp_path: Path) -> None:
         open_database("mysql://x", tmp_path)
 
 
+def _record(key: str, revision: int) -> ArticleRecord:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    return ArticleRecord(
+        id=key,
+        slug=key,
+        question="q",
+        audience="physician",
+        title="t",
+        status="draft",
+        current_version=1,
+        revision=revision,
+        created=now,
+        updated=now,
+        last_updated=now.date(),
+    )
+
+
 def test_recent_articles_keep_the_newest_and_match_only_the_same_content(answer: Article) -> None:
     recent = RecentArticles(size=2)
-    recent.put("lib", "a", "hash-a", 3, answer)
+    recent.put("lib", "hash-a", "v1", answer, _record("a", 3))
     kept = recent.get("lib", "a", "hash-a")
-    assert kept is not None and kept[0] == 3 and kept[1] == answer
-    assert kept[1] is not answer  # each caller gets its own copy
+    assert kept is not None and kept.revision == 3 and kept.article == answer
+    assert kept.article is not answer  # each caller gets its own copy
     assert recent.get("lib", "a", "other content") is None
     assert recent.get("another library", "a", "hash-a") is None
-    recent.put("lib", "b", "hash-b", 1, answer)
+    assert recent.composed_from("lib", "a", "v1") is not None  # same knowledge and evidence
+    assert recent.composed_from("lib", "a", "v2") is None  # they changed: compose again
+    recent.put("lib", "hash-b", "v1", answer, _record("b", 1))
     recent.get("lib", "a", "hash-a")  # a is now the most recently used
-    recent.put("lib", "c", "hash-c", 1, answer)
+    recent.put("lib", "hash-c", "v1", answer, _record("c", 1))
     assert recent.get("lib", "b", "hash-b") is None  # the least recently used went
     assert recent.get("lib", "a", "hash-a") is not None
     assert recent.get("lib", "c", "hash-c") is not None
+    recent.forget("lib", "a")
+    assert recent.get("lib", "a", "hash-a") is None

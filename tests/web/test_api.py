@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
-from curbside.library import Library
+from curbside.library import Library, open_library
 from curbside.library.system import system_user
 from curbside.library_commands import REVIEW_ACTIONS
 from curbside.retrieve.store import EvidenceStore
@@ -91,7 +91,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def team(tmp_path: Path, kb: KnowledgeBase) -> Iterator[Team]:
     engine = Engine(Settings(home=tmp_path, publish=True), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     operator = system_user(library)
 
@@ -258,7 +258,7 @@ def test_unknown_paths_methods_and_crashes_are_problems(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal state")
 
-    monkeypatch.setattr(engine, "ask", crash)
+    monkeypatch.setattr(engine, "respond", crash)
     body = assert_problem(client.post("/api/ask", json={"question": GRADING}), 500)
     assert "secret" not in json.dumps(body) and body["title"] == "Internal Server Error"
 
@@ -345,7 +345,8 @@ def test_the_review_flow_over_http(team: Team) -> None:
     assert record["status"] == "approved" and record["approved_version"] == 1
     record = assert_json(team.review(article_id, team.reviewer, "retract", note="superseded"))
     assert record["status"] == "retracted"
-    assert_problem(team.client.get(f"/api/articles/{article_id}"), 404)
+    retracted = assert_problem(team.client.get(f"/api/articles/{article_id}"), 410)
+    assert "superseded" in retracted["detail"]  # the notice, with its reason
     audit = team.library.audit(system_user(team.library), article_id)
     assert next(e.note for e in audit if e.action == "transition") == "ready"
 
@@ -357,7 +358,7 @@ def test_review_actions_need_a_valid_token(team: Team) -> None:
     assert_problem(response, 401, "Authorization: Bearer")
     assert response.headers["www-authenticate"] == "Bearer"
     response = team.client.post(path, json={"action": "submit"}, headers=bearer("forged"))
-    assert_problem(response, 401, "unknown or revoked API token")
+    assert_problem(response, 401, "unknown, revoked or expired API token")
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     response = team.client.post(
         path, json={"action": "submit"}, headers={"Authorization": "Basic ZWQ6cHc="}

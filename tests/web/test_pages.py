@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
-from curbside.library import ArticleRecord, Library, PermissionDenied, Role
+from curbside.library import ArticleRecord, Library, PermissionDenied, Role, open_library
 from curbside.library.system import system_user
 from curbside.models import Article, Reference
 from curbside.settings import Settings
-from curbside.web import pages
+from curbside.web import page_kit
 from curbside.web.app import create_app
 from curbside.web.urls import article_path
 
@@ -136,7 +136,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Site:
     engine = Engine(Settings(home=tmp_path_factory.mktemp("web"), publish=True), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     operator = system_user(library)
     staff: tuple[tuple[str, Role], ...] = (("ed", "editor"), ("rev", "reviewer"), ("boss", "admin"))
@@ -192,7 +192,8 @@ def test_static_files_carry_print_styles_and_the_script(site: Site) -> None:
     css = client.get("/static/curbside.css")
     assert css.status_code == 200 and "@media print" in css.text and ":focus-visible" in css.text
     js = client.get("/static/curbside.js")
-    assert js.status_code == 200 and "/fragments/answer?" in js.text
+    assert js.status_code == 200 and '"/fragments/answer"' in js.text
+    assert 'method: "POST"' in js.text  # patient values never travel in an address
 
 
 def test_the_readers_role_is_remembered_in_a_cookie(site: Site) -> None:
@@ -220,8 +221,9 @@ def test_ask_renders_a_draft_and_redirects_to_the_article_once_approved(site: Si
 
 def test_the_fragment_is_an_article_with_the_patient_values(site: Site) -> None:
     params = {"q": SEED, "anc": "0.4", "anc_unit": "x10^9/L", "temperature": "38.6"}
-    response = site.client().get("/fragments/answer", params=params)
+    response = site.client().post("/fragments/answer", data=params)
     assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
     assert "<html" not in response.text and "<main" not in response.text
     fragment = dom(response.text)
     fragment.one("h1", cls="article-title")
@@ -242,9 +244,9 @@ def test_bad_patient_values_and_roles_are_400_with_a_message(
     site: Site, params: dict[str, str], said: str
 ) -> None:
     client = site.client()
-    fragment = client.get("/fragments/answer", params={"q": SEED, **params})
+    fragment = client.post("/fragments/answer", data={"q": SEED, **params})
     assert fragment.status_code == 400 and said in dom(fragment.text).one("p", cls="error").text()
-    page = client.get("/ask", params={"q": SEED, **params})
+    page = client.post("/ask", data={"q": SEED, **params})
     assert page.status_code == 400 and said in dom(page.text).one("p", cls="error").text()
 
 
@@ -291,9 +293,9 @@ def test_a_quoted_statement_shows_the_quotation_in_its_passage(site: Site) -> No
     section = article.sections[0].model_copy(update={"statements": [first]})
     quoted = article.model_copy(update={"sections": [section]})
     html = (
-        pages.environment()
+        page_kit.environment()
         .get_template("_article.html")
-        .render(viewer=None, path="/", **pages.article_context(quoted, [], None))
+        .render(viewer=None, path="/", csrf_token="t", **page_kit.article_context(quoted, [], None))
     )
     item = dom(html).one("li", data_statement=first.id)
     assert item.one("q").text() == first.text
@@ -499,7 +501,7 @@ def test_empty_and_overlong_questions_are_400_with_a_message(
     ],
 )
 def test_the_stepper_marks_the_current_step(status: str, current: str | None) -> None:
-    steps = pages.stepper(status)  # type: ignore[arg-type]
+    steps = page_kit.stepper(status)  # type: ignore[arg-type]
     assert [s.label for s in steps if s.state == "current"] == ([current] if current else [])
 
 
@@ -508,16 +510,16 @@ def test_reference_links_go_to_doi_pubmed_and_the_source() -> None:
         n=1, source_id="x", title="T", publisher="P", locator="L", kind="review",
         doi="10.1/ab(c)", pmid="123", url="https://example.org/a", set_id=None,
     )  # fmt: skip
-    assert pages.reference_links(ref) == [
+    assert page_kit.reference_links(ref) == [
         ("doi:10.1/ab(c)", "https://doi.org/10.1/ab(c)"),
         ("PubMed 123", "https://pubmed.ncbi.nlm.nih.gov/123/"),
         ("example.org", "https://example.org/a"),
     ]
     unsafe = ref.model_copy(update={"url": "javascript:alert(1)", "doi": None, "pmid": None})
-    assert pages.reference_links(unsafe) == []
+    assert page_kit.reference_links(unsafe) == []
 
 
 def test_the_article_context_threads_the_question(site: Site) -> None:
     article: Article = site.engine.ask(SEED)
-    context = pages.article_context(article, ["earlier"], "/x")
+    context = page_kit.article_context(article, ["earlier"], "/x")
     assert context["thread"] == ["earlier", article.question]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
-from curbside.library import Library
+from curbside.library import Library, open_library
 from curbside.library.system import system_user
 from curbside.settings import Settings
 from curbside.web.app import create_app
@@ -25,7 +25,7 @@ TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(scope="module")
 def library_engine(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Engine:
     engine = Engine(Settings(home=tmp_path_factory.mktemp("security"), publish=True), kb)
-    library = engine.library
+    library = open_library(engine.settings.library_url, engine.settings.home)
     assert library is not None
     library.add_user("ed", "editor", PASSWORD, actor=system_user(library))
     return engine
@@ -164,7 +164,7 @@ def test_signed_in_forms_carry_the_token_and_sign_out_checks_it(library_engine: 
 
 
 def test_the_json_api_with_a_bearer_token_is_exempt(library_engine: Engine) -> None:
-    library = library_engine.library
+    library = open_library(library_engine.settings.library_url, library_engine.settings.home)
     assert isinstance(library, Library)
     token = library.create_token(library.user("ed"), label="test").secret
     client = TestClient(create_app(engine=library_engine))

@@ -12,8 +12,10 @@ from curbside.library.errors import (
     Invalid,
     InvalidTransition,
     LibraryError,
+    LibraryUnavailable,
     NotFound,
     PermissionDenied,
+    Retracted,
     SchemaTooNew,
 )
 from curbside.library.model import (
@@ -28,6 +30,7 @@ from curbside.library.model import (
     User,
     Version,
 )
+from curbside.library.pool import LibraryPool
 from curbside.library.store import Library
 from curbside.library.workflow import TRANSITIONS
 
@@ -44,10 +47,13 @@ __all__ = [
     "InvalidTransition",
     "Library",
     "LibraryError",
+    "LibraryPool",
+    "LibraryUnavailable",
     "NewToken",
     "NotFound",
     "PermissionDenied",
     "PublishOutcome",
+    "Retracted",
     "Role",
     "SchemaTooNew",
     "Transaction",

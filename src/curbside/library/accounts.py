@@ -3,8 +3,9 @@ read again from the database, the one audit row, the before-commit hook."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 
 from argon2 import PasswordHasher
@@ -16,6 +17,28 @@ from curbside.library.model import ApiToken, AuditAction, NewToken, Role, User
 from curbside.library.passwords import hash_password, new_token, token_digest, verify_password
 from curbside.library.workflow import allowed, require
 from curbside.models import ReviewStatus
+
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MIN_PASSWORD = 12  # characters
+TOKEN_DAYS = 90  # an API token's life unless another is asked for
+TOKEN_COLUMNS = "id, user_id, label, created, revoked, expires"
+
+
+def check_name(name: str) -> str:
+    """A user name as stored: 1-64 letters, digits, '.', '_' or '-', starting with a letter or
+    digit (no spaces or control characters: names appear in logs and the audit)."""
+    if not USER_NAME.fullmatch(name):
+        raise Invalid(
+            f"{name!r} is not a user name: use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_password(password: str) -> None:
+    """Invalid for a password shorter than MIN_PASSWORD characters."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD} characters")
 
 
 class Accounts:
@@ -31,12 +54,14 @@ class Accounts:
         *,
         hasher: PasswordHasher | None = None,
         clock: Callable[[], datetime] = utcnow,
+        migrate_schema: bool = True,
     ) -> None:
         self.db = db
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self.before_commit: Callable[[str], None] | None = None
-        migrate(db)
+        if migrate_schema:  # a pool migrates once, at start-up, not on every connection
+            migrate(db)
 
     def close(self) -> None:
         self.db.close()
@@ -52,9 +77,9 @@ class Accounts:
     ) -> User:
         """Add a user (admins only). The very first user of a library is added with no actor
         and must be an admin. A user without a password signs in with API tokens only."""
-        name = name.strip()
-        if not name:
-            raise Invalid("a user needs a name")
+        name = check_name(name.strip())
+        if password is not None:
+            check_password(password)
         password_hash = hash_password(self.hasher, password) if password else None
         now = self.clock()
         with self.db.transaction() as tx:
@@ -110,20 +135,29 @@ class Accounts:
             raise PermissionDenied("wrong user name or password")
         return User.model_validate(row)
 
-    def create_token(self, actor: User, *, user: User | None = None, label: str = "") -> NewToken:
-        """A new API token for the actor (or, for an admin, for another user). The secret is in
-        the result only: the library keeps its SHA-256."""
+    def create_token(
+        self,
+        actor: User,
+        *,
+        user: User | None = None,
+        label: str = "",
+        lifetime: timedelta | None = timedelta(days=TOKEN_DAYS),
+    ) -> NewToken:
+        """A new API token for the actor (or, for an admin, for another user), good for
+        `lifetime` (None: until revoked). The secret is in the result only: the library keeps
+        its SHA-256."""
         secret = new_token()
         now = self.clock()
+        expires = None if lifetime is None else now + lifetime
         with self.db.transaction() as tx:
             acting = self._user(tx, actor)
             owner = acting if user is None else self._user(tx, user)
             if owner.id != acting.id:
                 require(acting.name, acting.role, "manage-users")
             row = tx.one(
-                "INSERT INTO api_tokens (user_id, label, token_hash, created) VALUES (?, ?, ?, ?) "
-                "RETURNING id, user_id, label, created, revoked",
-                (owner.id, label, token_digest(secret), now),
+                "INSERT INTO api_tokens (user_id, label, token_hash, created, expires) "
+                f"VALUES (?, ?, ?, ?, ?) RETURNING {TOKEN_COLUMNS}",
+                (owner.id, label, token_digest(secret), now, expires),
             )
             assert row is not None
             note = f"token {row['id']} for {owner.name}"
@@ -135,7 +169,7 @@ class Accounts:
         """The actor's tokens; an admin sees everyone's."""
         with self.db.transaction("read") as tx:
             acting = self._user(tx, actor)
-            sql = "SELECT id, user_id, label, created, revoked FROM api_tokens"
+            sql = f"SELECT {TOKEN_COLUMNS} FROM api_tokens"
             if allowed(acting.role, "manage-users"):
                 rows = tx.all(sql + " ORDER BY id")
             else:
@@ -158,16 +192,34 @@ class Accounts:
             self._audit(tx, now, acting.id, "revoke-token", note=f"token {token_id}")
             self._before_commit("revoke-token")
 
+    def revoke_session(self, token: str) -> None:
+        """Revoke the token with this secret (signing out): whoever holds a token may end it.
+        Nothing happens for an unknown or already revoked one."""
+        now = self.clock()
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked IS NULL",
+                (token_digest(token),),
+            )
+            if row is None:
+                return
+            tx.execute("UPDATE api_tokens SET revoked = ? WHERE id = ?", (now, row["id"]))
+            note = f"token {row['id']} (signed out)"
+            self._audit(tx, now, row["user_id"], "revoke-token", note=note)
+            self._before_commit("revoke-token")
+
     def user_for_token(self, token: str) -> User:
-        """The user an API token acts as; PermissionDenied for an unknown or revoked token."""
+        """The user an API token acts as; PermissionDenied for an unknown, revoked or expired
+        token."""
         with self.db.transaction("read") as tx:
             row = tx.one(
                 "SELECT u.id, u.name, u.role, u.created FROM api_tokens t "
-                "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked IS NULL",
-                (token_digest(token),),
+                "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked IS NULL "
+                "AND (t.expires IS NULL OR t.expires > ?)",
+                (token_digest(token), self.clock()),
             )
         if row is None:
-            raise PermissionDenied("unknown or revoked API token")
+            raise PermissionDenied("unknown, revoked or expired API token")
         return User.model_validate(row)
 
     # ---- shared by every write ---------------------------------------------------------------

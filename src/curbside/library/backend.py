@@ -51,6 +51,10 @@ class Database(Protocol):
         autocommit mode. A unique-key collision raises `Conflict`."""
         ...
 
+    def reusable(self) -> bool:
+        """Whether the connection is open, healthy and in no transaction (a pool keeps it)."""
+        ...
+
     def close(self) -> None:
         """Close the connection."""
         ...

@@ -136,6 +136,9 @@ class ApiToken(BaseModel):
     label: str = Field(description="What the token is for, as given when it was created.")
     created: datetime = Field(description="When it was created (UTC).")
     revoked: datetime | None = Field(default=None, description="When it was revoked, if it was.")
+    expires: datetime | None = Field(
+        default=None, description="When it stops working (UTC); null: it does not expire."
+    )
 
 
 class NewToken(ApiToken):

@@ -18,7 +18,7 @@ from psycopg import errors
 from psycopg.rows import dict_row
 
 from curbside.library.backend import Param, Row, TransactionMode
-from curbside.library.errors import Conflict
+from curbside.library.errors import Conflict, Invalid, LibraryUnavailable
 
 MIGRATION_LOCK = 0x6375726273696465  # "curbside": the advisory lock migrators queue on
 
@@ -50,18 +50,38 @@ class PostgresTransaction:
         self.cursor.execute(sql.encode())  # no parameters: sent as is, several statements
 
 
+def _unavailable(exc: psycopg.Error) -> LibraryUnavailable:
+    """The server down, restarting, refusing or dropping connections (the message names the
+    host, never the password)."""
+    reason = str(exc).strip() or type(exc).__name__
+    return LibraryUnavailable(f"the library database cannot be reached: {reason}")
+
+
 class PostgresDatabase:
     """A library in a PostgreSQL database (or schema)."""
 
     dialect = "postgresql"
 
     def __init__(self, url: str, connect_timeout: int = 10) -> None:
-        self.conn = psycopg.connect(
-            url, autocommit=True, row_factory=dict_row, connect_timeout=connect_timeout
-        )
+        try:
+            self.conn = psycopg.connect(
+                url, autocommit=True, row_factory=dict_row, connect_timeout=connect_timeout
+            )
+        except psycopg.Error as exc:
+            raise _unavailable(exc) from exc
 
     @contextmanager
     def transaction(self, mode: TransactionMode = "write") -> Iterator[PostgresTransaction]:
+        try:
+            with self._transaction(mode) as tx:
+                yield tx
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise _unavailable(exc) from exc
+        except psycopg.DataError as exc:  # a NUL byte in text, a number out of range
+            raise Invalid(f"a value cannot be stored or compared: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self, mode: TransactionMode) -> Iterator[PostgresTransaction]:
         if mode == "statement":
             with self.conn.cursor() as cursor:
                 yield PostgresTransaction(cursor)
@@ -73,6 +93,13 @@ class PostgresDatabase:
                 yield PostgresTransaction(cursor)
         except (errors.UniqueViolation, errors.DeadlockDetected) as exc:
             raise Conflict(f"a concurrent write got there first ({exc})") from exc
+
+    def reusable(self) -> bool:
+        """Whether the connection can serve another request: open, not broken, and idle (in
+        no transaction)."""
+        conn = self.conn
+        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        return not (conn.closed or conn.broken) and idle
 
     def close(self) -> None:
         self.conn.close()

@@ -16,9 +16,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from curbside.library.backend import Param, Row, TransactionMode
-from curbside.library.errors import Conflict
+from curbside.library.errors import Conflict, LibraryUnavailable
 
 LIBRARY_FILE = "library.sqlite"
+
+
+def _unavailable(path: Path, exc: sqlite3.Error) -> LibraryUnavailable:
+    """A fault of the file or the disk (locked beyond the busy timeout, full, read-only, not
+    openable) as the library's one error for it."""
+    return LibraryUnavailable(f"the library file {path.name} cannot be used now: {exc}")
 
 
 def _adapt(value: Param) -> str | int | float | None:
@@ -67,16 +73,24 @@ class SQLiteDatabase:
     dialect = "sqlite"
 
     def __init__(self, path: Path, timeout: float = 30.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Autocommit mode: transactions are begun and ended explicitly below.
-        self.conn = sqlite3.connect(
-            path, timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        self.conn.row_factory = sqlite3.Row
-        self._enable_wal(timeout)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are begun and ended explicitly below.
+            # check_same_thread is off because a pooled connection may serve one request on
+            # one thread and the next request on another (never two at once).
+            self.conn = sqlite3.connect(
+                path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._enable_wal(timeout)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+        except OSError as exc:
+            folder = path.parent
+            raise LibraryUnavailable(f"the library folder {folder} cannot be used: {exc}") from exc
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(path, exc) from exc
 
     def _enable_wal(self, timeout: float) -> None:
         """Switch to WAL. Two connections doing so on a new file at once can get "database is
@@ -85,7 +99,9 @@ class SQLiteDatabase:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":  # already WAL: no lock needed to open
+                    self.conn.execute("PRAGMA journal_mode = WAL")
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -94,6 +110,14 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self, mode: TransactionMode = "write") -> Iterator[SQLiteTransaction]:
+        try:
+            with self._transaction(mode) as tx:
+                yield tx
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(self.path, exc) from exc
+
+    @contextmanager
+    def _transaction(self, mode: TransactionMode) -> Iterator[SQLiteTransaction]:
         if mode == "statement":
             yield SQLiteTransaction(self.conn)
             return
@@ -101,15 +125,30 @@ class SQLiteDatabase:
         try:
             yield SQLiteTransaction(self.conn)
         except sqlite3.IntegrityError as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             if "UNIQUE constraint failed" in str(exc):
                 raise Conflict(f"a concurrent write stored the same key first ({exc})") from exc
             raise
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError:
+                self._rollback()  # a COMMIT that fails (disk full) leaves nothing half-done
+                raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def reusable(self) -> bool:
+        """Whether the connection can serve another request: open and in no transaction."""
+        try:
+            return not self.conn.in_transaction
+        except sqlite3.ProgrammingError:  # closed
+            return False
 
     def close(self) -> None:
         self.conn.close()

@@ -30,7 +30,7 @@ from curbside.library.content import (
     statement_ids,
     stored_form,
 )
-from curbside.library.errors import Conflict, Invalid, NotFound, PermissionDenied
+from curbside.library.errors import Conflict, Invalid, NotFound, PermissionDenied, Retracted
 from curbside.library.model import (
     ArticleRecord,
     AuditEntry,
@@ -349,6 +349,12 @@ class Library(Accounts):
             row = tx.one("SELECT revision FROM articles WHERE id = ?", (article_id,))
         return None if row is None else int(row["revision"])
 
+    def count(self, status: ReviewStatus) -> int:
+        """How many articles are in this status (e.g. drafts waiting)."""
+        with self.db.transaction("statement") as tx:
+            row = tx.one("SELECT COUNT(*) AS n FROM articles WHERE status = ?", (status,))
+        return int(row["n"]) if row else 0
+
     def versions(self, article_id: str, viewer: User) -> list[Version]:
         """Every version of the article, oldest first (not for readers)."""
         with self.db.transaction("read") as tx:
@@ -491,8 +497,27 @@ class Library(Accounts):
     ) -> ArticleRecord:
         row = tx.one(f"SELECT * FROM articles WHERE {column} = ?", (value,))
         if row is None or (row["status"] != PUBLISHED and not self._sees_unpublished(tx, viewer)):
+            if row is not None and row["status"] == "retracted":
+                raise self._retracted(tx, row["id"])
             raise NotFound(f"no published article with {column} {value!r}")
         return self._record(tx, row)
+
+    def _retracted(self, tx: Transaction, article_id: str) -> Retracted:
+        """The retraction notice: when, and the reason the board gave."""
+        row = tx.one(
+            "SELECT at, note FROM audit WHERE article_id = ? AND action = 'transition' "
+            "AND status = 'retracted' ORDER BY id DESC LIMIT 1",
+            (article_id,),
+        )
+        on = str(row["at"])[:10] if row else "an unknown date"
+        return Retracted(article_id, on, row["note"] if row else None)
+
+    def check_not_retracted(self, record: ArticleRecord) -> None:
+        """Retracted (the notice) when the article is retracted: its content goes to nobody
+        who asks a question."""
+        if record.status == "retracted":
+            with self.db.transaction("read") as tx:
+                raise self._retracted(tx, record.id)
 
     def _version(self, tx: Transaction, article_id: str, n: int) -> Version:
         row = tx.one("SELECT * FROM versions WHERE article_id = ? AND n = ?", (article_id, n))

@@ -4,7 +4,7 @@ a password, so nobody can sign in as it; people are added by it and act with the
 
 from __future__ import annotations
 
-from curbside.library.errors import LibraryError, NotFound
+from curbside.library.errors import LibraryError, LibraryUnavailable, NotFound
 from curbside.library.model import User
 from curbside.library.store import Library
 
@@ -19,6 +19,8 @@ def system_user(library: Library) -> User:
         pass
     try:
         return library.add_user(SYSTEM_USER, "admin")
+    except LibraryUnavailable:
+        raise
     except LibraryError as exc:
         raise LibraryError(
             f"this library has users but no '{SYSTEM_USER}' account to publish with: {exc}"

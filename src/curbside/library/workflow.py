@@ -29,7 +29,8 @@ callers) see approved articles only, and no history (versions, comments, audit).
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 from curbside.library.errors import InvalidTransition, PermissionDenied
 from curbside.library.model import Role
@@ -62,6 +63,47 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     "manage-users": ADMINS,
     "read-unpublished": frozenset({"editor", "reviewer", "admin"}),
 }
+
+# The review actions every shell offers (CLI `curbside review ACTION`, the API's `action`, the
+# review page's buttons): name -> the status it moves the article to, its button label and what
+# is said once it is done. Who may press which is the TRANSITIONS table's business.
+ActionName = Literal["submit", "start", "approve", "request-changes", "retract", "reopen"]
+
+
+@dataclass(frozen=True)
+class ReviewAction:
+    """One step of the workflow as the shells offer it."""
+
+    name: ActionName
+    to: ReviewStatus
+    label: str
+    done: str
+
+
+REVIEW_ACTIONS: dict[str, ReviewAction] = {
+    a.name: a
+    for a in (
+        ReviewAction("submit", "submitted", "Submit for review", "Submitted for review."),
+        ReviewAction("start", "under_review", "Start review", "Review started."),
+        ReviewAction(
+            "approve", "approved", "Approve", "Approved: readers can now see this article."
+        ),
+        ReviewAction(
+            "request-changes", "changes_requested", "Request changes", "Changes requested."
+        ),
+        ReviewAction(
+            "retract", "retracted", "Retract", "Retracted: readers no longer see this article."
+        ),
+        ReviewAction(
+            "reopen",
+            "draft",
+            "Reopen as a draft",
+            "Reopened as a draft: it goes through review again.",
+        ),
+    )
+}
+assert set(REVIEW_ACTIONS) == set(get_args(ActionName))
+assert {(a.to) for a in REVIEW_ACTIONS.values()} == {to for (_, to) in TRANSITIONS}
 
 PUBLISHED: ReviewStatus = "approved"
 CHANGED_SINCE_APPROVAL = "content changed since approval"

@@ -11,14 +11,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from curbside.library import ArticleRecord
+from curbside.library.workflow import ActionName
 from curbside.models import Article, Audience
 from curbside.patient.errors import PatientDataError
 from curbside.patient.model import Origin, PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
 from curbside.understand import MAX_QUESTION_CHARS, QUESTION_PATTERN
 
-# The review actions of `curbside review` (see curbside.library_commands.REVIEW_ACTIONS).
-ReviewAction = Literal["submit", "start", "approve", "request-changes", "retract"]
+# The review actions, defined once in the workflow (curbside.library.workflow.REVIEW_ACTIONS).
+ReviewAction = ActionName
+MAX_INT = 2**31 - 1  # the largest revision or version number a request may state
 MAX_THREAD = 20  # earlier questions a follow-up may carry
 PATIENT_ORIGIN: Origin = "file"  # patient data sent with a question rank as a patient file
 
@@ -189,7 +191,8 @@ class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: ReviewAction = Field(
-        description="submit (editor), start, approve, request-changes or retract (reviewer)."
+        description="submit (editor), start, approve, request-changes or retract (reviewer), "
+        "reopen (admin: a retracted article back to draft)."
     )
     note: str | None = Field(
         default=None, max_length=2000, description="Why (kept in the audit log)."
@@ -197,6 +200,7 @@ class ReviewRequest(BaseModel):
     expected_revision: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_INT,
         description="The revision read; a stale one is a 409 and nothing is written. Default: "
         "the article's revision now.",
     )
@@ -212,7 +216,10 @@ class CommentRequest(BaseModel):
         default=None, description="The statement commented on; null for the whole article."
     )
     expected_revision: int | None = Field(
-        default=None, ge=1, description="The revision read (default: the article's revision now)."
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="The revision read (default: the article's revision now).",
     )
 
 
@@ -233,11 +240,17 @@ class EvidenceCounts(BaseModel):
 class Health(BaseModel):
     """The server is up, and what it answers with."""
 
-    status: Literal["ok"] = Field(description="Always 'ok' when the server answers.")
+    status: Literal["ok", "degraded"] = Field(
+        description="'ok', or 'degraded' (with status 503) while the article library cannot be "
+        "used: answers still come, unstored."
+    )
     version: str = Field(description="Curbside's version.")
     knowledge: KnowledgeCounts = Field(description="The curated knowledge loaded.")
     evidence: EvidenceCounts | None = Field(description="The evidence store; null when none.")
     library: str | None = Field(
         description="The article library's database, 'sqlite' or 'postgresql'; null when this "
         "server keeps none."
+    )
+    library_problem: str | None = Field(
+        default=None, description="Why the library cannot be used now (when degraded)."
     )

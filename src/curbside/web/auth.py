@@ -1,9 +1,12 @@
-"""What an API request acts on and as whom: the app's engine, its article library, and the
-library user of the API token sent as ``Authorization: Bearer <token>``.
+"""What an API request acts on and as whom: the app's article service, and the library user of
+the API token sent as ``Authorization: Bearer <token>``.
 
 Reading needs no token (an anonymous caller sees approved articles only); review actions do.
-A token that is sent must be valid: a malformed header or an unknown or revoked token is a 401
-with a ``WWW-Authenticate: Bearer`` challenge, never a silent fall-back to anonymous.
+A token that is sent must be valid: a malformed header or an unknown, revoked or expired token is
+a 401 with a ``WWW-Authenticate: Bearer`` challenge, never a silent fall-back to anonymous.
+
+The token is looked up on a library connection taken and given back within the dependency (the
+thread that runs it); the route takes its own connection for its work (`service.library()`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from psycopg import Connection
 
-from curbside.engine import Engine
-from curbside.library import Library, PermissionDenied, User
+from curbside.library import PermissionDenied, User
+from curbside.service import ArticleService
 
 BEARER = HTTPBearer(
     auto_error=False,
@@ -24,32 +26,15 @@ BEARER = HTTPBearer(
 )
 
 
-def engine_of(request: Request) -> Engine:
-    """The engine the app answers with."""
-    engine: Engine = request.app.state.engine
-    return engine
+def service_of(request: Request) -> ArticleService:
+    """The article service the app answers with."""
+    service: ArticleService = request.app.state.service
+    return service
 
 
-def library_of(request: Request) -> Library:
-    """The engine's article library; 503 when this server does not keep one, or when its
-    database cannot be reached (psycopg's OperationalError, a problem of kind 'unavailable')."""
-    engine = engine_of(request)
-    _forget_lost_connection(engine)
-    library = engine.library
-    if library is None:
-        raise HTTPException(
-            status_code=503,
-            detail="this server keeps no article library (CURBSIDE_PUBLISH is false)",
-        )
-    return library
-
-
-def _forget_lost_connection(engine: Engine) -> None:
-    """Drop this thread's library if the database closed its connection (a server restarted
-    or a connection killed), so that `engine.library` connects again instead of failing on."""
-    conn = getattr(getattr(engine.library_if_open, "db", None), "conn", None)
-    if isinstance(conn, Connection) and (conn.closed or conn.broken):
-        engine.forget_library()
+def client_of(request: Request) -> str:
+    """The caller's address (what quotas and sign-in throttles count by)."""
+    return request.client.host if request.client else "unknown"
 
 
 def unauthorized(detail: str, error: str | None = None) -> HTTPException:
@@ -61,7 +46,6 @@ def unauthorized(detail: str, error: str | None = None) -> HTTPException:
 
 def optional_user(
     request: Request,
-    library: Annotated[Library, Depends(library_of)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> User | None:
     """The token's user, or None for a request without an Authorization header."""
@@ -72,7 +56,8 @@ def optional_user(
             )
         return None
     try:
-        return library.user_for_token(credentials.credentials)
+        with service_of(request).library() as library:
+            return library.user_for_token(credentials.credentials)
     except PermissionDenied as exc:
         raise unauthorized(f"{exc}: ask an administrator for a new one", "invalid_token") from None
 
@@ -87,6 +72,5 @@ def required_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     return user
 
 
-LibraryDep = Annotated[Library, Depends(library_of)]
 Viewer = Annotated[User | None, Depends(optional_user)]
 Actor = Annotated[User, Depends(required_user)]

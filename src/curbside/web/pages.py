@@ -1,14 +1,12 @@
-"""The HTML pages: ask, article, follow-up, library, editorial policy, sign-in and the review
-dashboard.
+"""The reading pages: ask, answer fragment, article, CDS card situation, follow-up, library and
+editorial policy (sign-in and the review dashboard: `curbside.web.staff_pages`; what pages share:
+`curbside.web.page_kit`).
 
 Every page is rendered on the server with Jinja2 (autoescaped: a question is always shown back as
 text) and works without JavaScript; `static/curbside.js` only fetches the answer to the ask form
 as an HTML fragment (`/fragments/answer`) and puts it into the page. Nothing here knows clinical
-content: answers come from the engine, articles and their workflow from the article library.
-
-Staff sign in with their library password; the session is an API token of theirs, kept in the
-HttpOnly, SameSite=Lax cookie `curbside_session` (SameSite keeps other sites from posting the
-review forms with it) and revoked on sign-out.
+content: answers come from the article service, articles and their workflow from the article
+library, on a connection each page takes for itself and gives back when it is done.
 """
 
 from __future__ import annotations
@@ -17,279 +15,53 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
-from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from curbside import __version__
-from curbside.clinical.units import UnitError
-from curbside.compose.render import STATUS_LABELS, patient_lines
 from curbside.library import (
-    TRANSITIONS,
     ArticleRecord,
-    Conflict,
-    Library,
-    LibraryError,
     NotFound,
-    PermissionDenied,
+    Retracted,
     User,
 )
-from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience, Reference, ReviewStatus
+from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience
 from curbside.patient.model import PatientData, Reading
 from curbside.patient.readings import count_reading, temperature_reading
-from curbside.understand import MAX_QUESTION_CHARS, QuestionError
-from curbside.web.api import engine_of
-from curbside.web.security import csrf_token
-from curbside.web.urls import article_path, follow_up_path
-
-STATIC_DIR = Path(__file__).parent / "static"
-SESSION_COOKIE = "curbside_session"
-SESSION_ID_COOKIE = "curbside_session_id"  # which token to revoke on sign-out
-SESSION_LABEL = "web session"
-AUDIENCE_COOKIE = "audience"
-AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
-MAX_THREAD = 10  # earlier questions a follow-up may carry
-MAX_SEARCH_CHARS = 200
-
-AUDIENCE_LABELS: dict[Audience, str] = {
-    "physician": "Physician",
-    "pharmacist": "Pharmacist",
-    "nurse": "Nurse",
-    "student": "Student",
-    "patient": "Patient or caregiver",
-}
-AUDIENCE_BY_NAME: dict[str, Audience] = {a: a for a in AUDIENCES}
-STATUS_BY_NAME: dict[str, ReviewStatus] = {s: s for s in REVIEW_STATUSES}
-# (value sent by the form, label shown); the value is a unit `curbside.patient.readings` reads.
-ANC_UNITS = (("cells/uL", "cells/µL"), ("x10^9/L", "× 10⁹/L"))
-TEMPERATURE_UNITS = (("C", "°C"), ("F", "°F"))
-
-# The review-status stepper: the steps, and which one each status stands at.
-STEPS: tuple[str, ...] = ("Submitted", "Under review", "Approved")
-STEP_OF: dict[ReviewStatus, int] = {
-    "submitted": 0,
-    "under_review": 1,
-    "changes_requested": 1,
-    "approved": 2,
-}
-REVIEW_QUEUE: tuple[ReviewStatus, ...] = ("submitted", "under_review", "changes_requested", "draft")
-
-# Review buttons: form value -> (status it moves the article to, button label, done message).
-REVIEW_ACTIONS: dict[str, tuple[ReviewStatus, str, str]] = {
-    "submit": ("submitted", "Submit for review", "Submitted for review."),
-    "start": ("under_review", "Start review", "Review started."),
-    "approve": ("approved", "Approve", "Approved: readers can now see this article."),
-    "request-changes": ("changes_requested", "Request changes", "Changes requested."),
-    "retract": ("retracted", "Retract", "Retracted: readers no longer see this article."),
-}
-DONE_MESSAGES = {key: done for key, (_, _, done) in REVIEW_ACTIONS.items()} | {
-    "comment": "Comment added."
-}
-CONFLICT_MESSAGE = (
-    "Someone else changed this article since you opened it, so nothing was saved. "
-    "Reload the page to see the current version, then try again."
+from curbside.service import Outcome
+from curbside.understand import MAX_QUESTION_CHARS
+from curbside.web.auth import client_of, service_of
+from curbside.web.page_kit import (
+    ANC_UNITS,
+    AUDIENCE_BY_NAME,
+    AUDIENCE_COOKIE,
+    AUDIENCE_COOKIE_AGE,
+    INPUT_ERRORS,
+    MAX_SEARCH_CHARS,
+    MAX_THREAD,
+    STATIC_DIR,
+    STATUS_BY_NAME,
+    TEMPERATURE_UNITS,
+    BadInput,
+    FieldLists,
+    Fields,
+    Viewer,
+    article_context,
+    is_staff,
+    keeps_library,
+    message_page,
+    not_found,
+    private,
+    redirect,
+    render,
+    sentence,
 )
-
-
-class BadInput(ValueError):
-    """A form value that cannot be used; the message says what to change."""
-
-
-INPUT_ERRORS = (BadInput, QuestionError, UnitError)
-
-
-# ---- rendering -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the review-status stepper."""
-
-    label: str
-    state: Literal["done", "current", "todo"]
-
-
-def stepper(status: ReviewStatus) -> list[Step]:
-    """The steps Submitted → Under review → Approved, marked for this status (none is current
-    for a draft or a retracted article)."""
-    at = STEP_OF.get(status)
-    steps = []
-    for i, label in enumerate(STEPS):
-        if at is None or i > at:
-            steps.append(Step(label, "todo"))
-        elif i < at:
-            steps.append(Step(label, "done"))
-        else:
-            shown = "Changes requested" if status == "changes_requested" else label
-            steps.append(Step(shown, "current"))
-    return steps
-
-
-def reference_links(ref: Reference) -> list[tuple[str, str]]:
-    """(label, address) of every place a reader can check a reference."""
-    links = []
-    if ref.doi:
-        links.append((f"doi:{ref.doi}", f"https://doi.org/{quote(ref.doi, safe='/:;()._-')}"))
-    if ref.pmid and ref.pmid.isdigit():
-        links.append((f"PubMed {ref.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"))
-    if ref.url and urlsplit(ref.url).scheme in {"http", "https"}:
-        links.append((urlsplit(ref.url).netloc, ref.url))
-    return links
-
-
-def long_date(day: date) -> str:
-    """A date as '22 November 2026'."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def sentence(message: str, capital: bool = True) -> str:
-    """A library or engine message as a sentence: capital first letter (unless it starts with a
-    name), final stop."""
-    message = message.strip()
-    if capital:
-        message = message[:1].upper() + message[1:]
-    return message if message.endswith((".", "!", "?")) else message + "."
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The page templates, autoescaped; an undefined variable is an error, not blank text."""
-    env = Environment(
-        loader=PackageLoader("curbside.web", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-    )
-    env.globals.update(
-        version=__version__,
-        audience_labels=AUDIENCE_LABELS,
-        status_labels=STATUS_LABELS,
-        article_path=article_path,
-        review_link=review_path,
-        follow_up_path=follow_up_path,
-    )
-    env.filters.update(long_date=long_date, reference_links=reference_links)
-    return env
-
-
-def render(
-    request: Request, template: str, viewer: User | None, status: int = 200, /, **context: object
-) -> HTMLResponse:
-    """A page (or fragment) from its template; every page knows who is signed in."""
-    page = environment().get_template(template)
-    token = csrf_token(request)  # the hidden field of every POST form
-    html = page.render(viewer=viewer, path=request.url.path, csrf_token=token, **context)
-    return HTMLResponse(html, status_code=status)
-
-
-def article_context(
-    article: Article, thread: list[str], permalink: str | None, follow_up: bool = True
-) -> dict[str, object]:
-    """What `_article.html` needs: the article, its references by number, the stepper, and the
-    thread a follow-up from it extends (the earlier questions, then this one)."""
-    return {
-        "article": article,
-        "refs": {ref.n: ref for ref in article.references},
-        "steps": stepper(article.status),
-        "patient_lines": patient_lines(article),
-        "thread": [*thread, article.question],
-        "permalink": permalink,
-        "show_follow_up": follow_up,
-    }
-
-
-def message_page(
-    request: Request, viewer: User | None, title: str, message: str, status: int
-) -> HTMLResponse:
-    """A page that only says something: not found, not allowed, not available."""
-    return render(request, "message.html", viewer, status, title=title, message=message)
-
-
-def not_found(request: Request, viewer: User | None, what: str = "page") -> HTMLResponse:
-    """404, without saying whether the thing exists unpublished."""
-    return message_page(
-        request, viewer, "Not found", f"There is no such {what}, or you may not see it.", 404
-    )
-
-
-def review_path(record: ArticleRecord) -> str:
-    """The review page of a library article."""
-    return f"/review/{quote(record.id)}"
-
-
-def redirect(path: str, status: int = 303) -> RedirectResponse:
-    """Go to another page (303: after a form, 301: a moved address)."""
-    return RedirectResponse(path, status_code=status)
-
-
-# ---- who is asking ---------------------------------------------------------------------------
-
-
-def library_of(request: Request) -> Library | None:
-    """The engine's article library (None when publishing is off)."""
-    return engine_of(request).library
-
-
-def viewer_of(request: Request) -> User | None:
-    """The signed-in user of the session cookie; None for anonymous readers."""
-    token = request.cookies.get(SESSION_COOKIE)
-    library = library_of(request)
-    if not token or library is None:
-        return None
-    try:
-        return library.user_for_token(token)
-    except PermissionDenied:
-        return None
-
-
-Viewer = Annotated[User | None, Depends(viewer_of)]
-
-
-def is_staff(viewer: User | None) -> bool:
-    """Editors, reviewers and admins: those who see unpublished articles and review them."""
-    return viewer is not None and viewer.role != "reader"
-
-
-@dataclass(frozen=True)
-class Staff:
-    """A signed-in editor, reviewer or admin, with the library they work on."""
-
-    library: Library
-    user: User
-
-
-def staff_of(request: Request, viewer: User | None, here: str) -> Staff | Response:
-    """The staff member at work; otherwise where to go instead: sign in first (then back
-    `here`), or a refusal for readers and for servers without a library."""
-    library = library_of(request)
-    if library is None:
-        off = "The article library is off on this server."
-        return message_page(request, viewer, "Not available", off, 404)
-    if viewer is None:
-        return redirect("/login?" + urlencode({"next": here}))
-    if not is_staff(viewer):
-        refused = "Your account may read articles but not review them."
-        return message_page(request, viewer, "Not allowed", refused, 403)
-    return Staff(library, viewer)
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """The fields of a URL-encoded form post (the first value of each)."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
-
-
-Fields = Annotated[dict[str, str], Depends(form_fields)]
-
+from curbside.web.staff_pages import install_staff
+from curbside.web.urls import article_path, follow_up_path
 
 # ---- the ask form ----------------------------------------------------------------------------
 
@@ -306,19 +78,26 @@ class AskForm:
     temperature_unit: str = TEMPERATURE_UNITS[0][0]
 
 
-def ask_form(
-    q: str = "",
-    audience: str = "",
-    anc: str = "",
-    anc_unit: str = ANC_UNITS[0][0],
-    temperature: str = "",
-    temperature_unit: str = TEMPERATURE_UNITS[0][0],
-) -> AskForm:
-    """The ask form's query parameters."""
-    return AskForm(q, audience, anc, anc_unit, temperature, temperature_unit)
+def ask_query(q: str = "", audience: str = "") -> AskForm:
+    """A question in a link (`/ask?q=...`): the question and the reader's role only. Patient
+    values come by POST, never in an address."""
+    return AskForm(q, audience)
 
 
-Asked = Annotated[AskForm, Depends(ask_form)]
+def ask_posted(fields: Fields) -> AskForm:
+    """The ask form as posted, patient values included."""
+    return AskForm(
+        fields.get("q", ""),
+        fields.get("audience", ""),
+        fields.get("anc", ""),
+        fields.get("anc_unit", ANC_UNITS[0][0]),
+        fields.get("temperature", ""),
+        fields.get("temperature_unit", TEMPERATURE_UNITS[0][0]),
+    )
+
+
+Asked = Annotated[AskForm, Depends(ask_query)]
+Posted = Annotated[AskForm, Depends(ask_posted)]
 
 
 def chosen_audience(request: Request, given: str) -> Audience:
@@ -330,7 +109,7 @@ def chosen_audience(request: Request, given: str) -> Audience:
             raise BadInput(f"'{given}' is not a reader role Curbside knows: choose one of {roles}")
         return audience
     remembered = AUDIENCE_BY_NAME.get(request.cookies.get(AUDIENCE_COOKIE, ""))
-    return remembered or engine_of(request).settings.audience
+    return remembered or service_of(request).settings.audience
 
 
 def number(text: str, what: str) -> float:
@@ -384,21 +163,19 @@ def patient_of(form: AskForm) -> PatientData | None:
     return PatientData(anc=anc, temperature=temperature)
 
 
-def answer_of(request: Request, form: AskForm) -> Article:
-    """The engine's answer to the ask form; raises one of INPUT_ERRORS for bad input."""
+def answer_of(request: Request, form: AskForm) -> Outcome:
+    """The service's answer to the ask form; raises one of INPUT_ERRORS for bad input."""
     audience = chosen_audience(request, form.audience)
-    return engine_of(request).ask(form.q, audience, patient=patient_of(form))
+    service = service_of(request)
+    return service.respond(form.q, audience, patient=patient_of(form), client=client_of(request))
 
 
-def stored_path(request: Request, article: Article, viewer: User | None) -> str | None:
+def stored_path(outcome: Outcome, viewer: User | None) -> str | None:
     """The article page of this answer when the library holds it and the viewer may see it."""
-    library = library_of(request)
-    if library is None or article.patient is not None:
+    record = outcome.record
+    if record is None or not (record.status == "approved" or is_staff(viewer)):
         return None
-    try:
-        return article_path(library.find(article.question, article.audience, viewer))
-    except NotFound:
-        return None
+    return article_path(record)
 
 
 def remember_audience(response: Response, audience: Audience) -> Response:
@@ -420,7 +197,7 @@ def ask_page(
     try:
         audience = chosen_audience(request, form.audience)
     except BadInput:
-        audience = engine_of(request).settings.audience
+        audience = service_of(request).settings.audience
     return render(
         request,
         "ask.html",
@@ -436,19 +213,63 @@ def ask_page(
 
 
 def article_page(
-    request: Request, viewer: User | None, article: Article, permalink: str | None
+    request: Request,
+    viewer: User | None,
+    article: Article,
+    permalink: str | None,
+    private: bool = False,
 ) -> HTMLResponse:
     """A full page for one article."""
-    return render(request, "article.html", viewer, **article_context(article, [], permalink))
+    context = article_context(article, [], permalink, private=private)
+    return render(request, "article.html", viewer, **context)
+
+
+def answer_page(request: Request, viewer: User | None, form: AskForm) -> Response:
+    """The answer as a page, or the stored article's page when the reader may see it."""
+    try:
+        outcome = answer_of(request, form)
+    except INPUT_ERRORS as exc:
+        return ask_page(request, viewer, form, str(exc), 400)
+    except Retracted as exc:
+        return message_page(request, viewer, "Retracted", sentence(str(exc)), 410)
+    article = outcome.article
+    stored = stored_path(outcome, viewer)
+    if stored:
+        response: Response = redirect(stored)
+    else:
+        response = article_page(request, viewer, article, None, outcome.private)
+        if outcome.outage is not None:
+            response.status_code = 503
+    return private(remember_audience(response, article.audience), outcome)
+
+
+def answer_fragment(request: Request, viewer: User | None, form: AskForm) -> Response:
+    """The answer as an HTML fragment for the ask page's script."""
+    try:
+        outcome = answer_of(request, form)
+    except INPUT_ERRORS as exc:
+        return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
+    except Retracted as exc:
+        return render(request, "_error.html", viewer, 410, error=sentence(str(exc)))
+    article = outcome.article
+    context = article_context(article, [], stored_path(outcome, viewer), private=outcome.private)
+    fragment = render(request, "_article.html", viewer, **context)
+    return private(remember_audience(fragment, article.audience), outcome)
 
 
 # ---- follow-ups ------------------------------------------------------------------------------
 
 
-def thread_links(thread: list[str], audience: Audience) -> list[tuple[str, str]]:
-    """(question, address of its own answer) for each earlier question of a thread."""
-    links = []
+def thread_links(
+    thread: list[str], audience: Audience, private: bool = False
+) -> list[tuple[str, str | None]]:
+    """(question, address of its own answer) for each earlier question of a thread; no address
+    in a thread about one patient or person (it would carry their details)."""
+    links: list[tuple[str, str | None]] = []
     for i, question in enumerate(thread):
+        if private:
+            links.append((question, None))
+            continue
         if i == 0:
             links.append((question, "/ask?" + urlencode({"q": question, "audience": audience})))
         else:
@@ -462,166 +283,40 @@ def follow_up_answer(
     """The `_article.html` context of the answer to a follow-up; raises INPUT_ERRORS."""
     if len(thread) > MAX_THREAD:
         raise BadInput(f"a thread keeps at most {MAX_THREAD} earlier questions")
-    article = engine_of(request).follow_up(thread, q, audience)
-    return article_context(article, thread, stored_path(request, article, viewer))
+    outcome = service_of(request).respond_follow_up(thread, q, audience, client=client_of(request))
+    context = article_context(
+        outcome.article, thread, stored_path(outcome, viewer), private=outcome.private
+    )
+    return context | {"outcome": outcome}
 
 
 def follow_up_page(
     request: Request, viewer: User | None, thread: list[str], q: str, audience: str
 ) -> HTMLResponse:
     """The thread and the answer to its newest question (or what to change, status 400)."""
-    reader = engine_of(request).settings.audience
+    reader = service_of(request).settings.audience
+    outcome: Outcome | None = None
     try:
         reader = chosen_audience(request, audience)
         context, error = follow_up_answer(request, viewer, thread, q, reader), None
-    except INPUT_ERRORS as exc:
+        outcome = context.pop("outcome")  # type: ignore[assignment]
+    except (*INPUT_ERRORS, Retracted) as exc:
         context, error = {}, sentence(str(exc))
-    return render(
+    hidden = outcome is None or outcome.private  # an unanswered thread may name a patient
+    page = render(
         request,
         "follow_up.html",
         viewer,
         400 if error else 200,
-        earlier=thread_links(thread[:MAX_THREAD], reader),
+        earlier=thread_links(thread[:MAX_THREAD], reader, hidden),
         question=q,
         audience=reader,
         error=error,
         **context,
     )
-
-
-# ---- the review dashboard --------------------------------------------------------------------
-
-
-def review_actions(record: ArticleRecord, viewer: User) -> list[tuple[str, str]]:
-    """(value, label) of the workflow buttons this user's role may press now."""
-    return [
-        (value, label)
-        for value, (to, label, _) in REVIEW_ACTIONS.items()
-        if viewer.role in TRANSITIONS.get((record.status, to), frozenset())
-    ]
-
-
-def review_page(
-    request: Request,
-    staff: Staff,
-    article_id: str,
-    error: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    """One article for review: its content, comments, history and the allowed buttons."""
-    library, viewer = staff.library, staff.user
-    try:
-        record = library.get(article_id, viewer)
-        article = library.article(article_id, viewer)
-    except NotFound:
-        return not_found(request, viewer, "article")
-    history = library.audit(viewer, article_id)
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    return render(
-        request,
-        "review_article.html",
-        viewer,
-        status,
-        record=record,
-        actions=review_actions(record, viewer),
-        comments=library.comments(article_id, viewer),
-        history=history,
-        names={entry.actor: entry.actor_name for entry in history},
-        error=error,
-        done=None if error else done,
-        public_path=article_path(record),
-        **article_context(article, [], None, follow_up=False),
-    )
-
-
-def refusal(exc: LibraryError, action: str, viewer: User) -> tuple[str, int]:
-    """A library refusal as a message for the reviewer, with the HTTP status."""
-    if isinstance(exc, Conflict):
-        return CONFLICT_MESSAGE, 409
-    if isinstance(exc, PermissionDenied):
-        approver = viewer.role in TRANSITIONS[("under_review", "approved")]
-        if action == "approve" and approver:
-            return f"The author cannot approve: {sentence(str(exc), capital=False)}", 403
-        return f"Not allowed: {sentence(str(exc), capital=False)}", 403
-    if isinstance(exc, NotFound):
-        return f"Not found: {sentence(str(exc), capital=False)}", 404
-    return f"This cannot be done: {sentence(str(exc), capital=False)}", 400
-
-
-def revision_of(fields: dict[str, str]) -> int:
-    """The revision the form was made from (BadInput when missing or not a number)."""
-    try:
-        return int(fields.get("revision", ""))
-    except ValueError:
-        raise BadInput("the form did not say which revision it was made from: reload") from None
-
-
-Write = Callable[[Library, User, int], object]
-
-
-def review_write(
-    request: Request,
-    viewer: User | None,
-    article_id: str,
-    fields: dict[str, str],
-    action: str,
-    write: Write,
-) -> Response:
-    """Do one review write (a transition or a comment) and go back to the article, or show the
-    article again with why it was refused."""
-    staff = staff_of(request, viewer, f"/review/{article_id}")
-    if not isinstance(staff, Staff):
-        return staff
-    try:
-        write(staff.library, staff.user, revision_of(fields))
-    except BadInput as exc:
-        return review_page(request, staff, article_id, sentence(str(exc)), 400)
-    except LibraryError as exc:
-        message, status = refusal(exc, action, staff.user)
-        return review_page(request, staff, article_id, message, status)
-    return redirect(f"/review/{quote(article_id)}?done={action}")
-
-
-# ---- sign-in ---------------------------------------------------------------------------------
-
-
-def safe_next(target: str) -> str:
-    """Where to go after signing in: a path on this site only."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/review"
-
-
-def login_page(
-    request: Request, target: str, error: str | None = None, status: int = 200, name: str = ""
-) -> HTMLResponse:
-    """The sign-in form (again, with the name typed and why it failed)."""
-    return render(
-        request, "login.html", viewer_of(request), status, next=target, error=error, name=name
-    )
-
-
-def start_session(request: Request, library: Library, user: User, target: str) -> Response:
-    """A new API token for the user, set as the session cookie; then on to the target."""
-    token = library.create_token(user, label=SESSION_LABEL)
-    response = redirect(safe_next(target))
-    secure = request.url.scheme == "https"
-    for name, value in ((SESSION_COOKIE, token.secret), (SESSION_ID_COOKIE, str(token.id))):
-        response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure)
-    return response
-
-
-def end_session(request: Request) -> None:
-    """Revoke the session's token (only a web-session token of the signed-in user)."""
-    library = library_of(request)
-    user = viewer_of(request)
-    if library is None or user is None:
-        return
-    wanted = request.cookies.get(SESSION_ID_COOKIE, "")
-    for token in library.tokens(user):
-        mine = token.user_id == user.id and token.label == SESSION_LABEL
-        if mine and str(token.id) == wanted and token.revoked is None:
-            library.revoke_token(user, token.id)
+    if hidden:
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 # ---- routes ----------------------------------------------------------------------------------
@@ -632,7 +327,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_reading(app)
     install_library(app)
-    install_review(app)
+    install_staff(app)
     # Pages are for browsers: the OpenAPI document describes the JSON API and CDS Hooks.
     for route in app.routes:
         if isinstance(route, APIRoute) and "pages" in route.tags:
@@ -652,40 +347,56 @@ def install_reading(app: FastAPI) -> None:
         """The answer as a page, or the stored article's page when the reader may see it."""
         if "q" not in request.query_params:
             return redirect("/")
-        try:
-            article = answer_of(request, form)
-        except INPUT_ERRORS as exc:
-            return ask_page(request, viewer, form, str(exc), 400)
-        stored = stored_path(request, article, viewer)
-        response = redirect(stored) if stored else article_page(request, viewer, article, None)
-        return remember_audience(response, article.audience)
+        return answer_page(request, viewer, form)
+
+    @app.post("/ask", response_class=HTMLResponse, tags=["pages"])
+    def post_ask(request: Request, viewer: Viewer, form: Posted) -> Response:
+        """The ask form, sent: its answer (patient values stay out of the address)."""
+        return answer_page(request, viewer, form)
 
     @app.get("/fragments/answer", response_class=HTMLResponse, tags=["pages"])
     def fragment_answer(request: Request, viewer: Viewer, form: Asked) -> Response:
-        """The answer as an HTML fragment for the ask page's script."""
-        try:
-            article = answer_of(request, form)
-        except INPUT_ERRORS as exc:
-            return render(request, "_error.html", viewer, 400, error=sentence(str(exc)))
-        context = article_context(article, [], stored_path(request, article, viewer))
-        fragment = render(request, "_article.html", viewer, **context)
-        return remember_audience(fragment, article.audience)
+        """The answer as an HTML fragment (a question without patient values)."""
+        return answer_fragment(request, viewer, form)
+
+    @app.post("/fragments/answer", response_class=HTMLResponse, tags=["pages"])
+    def post_fragment_answer(request: Request, viewer: Viewer, form: Posted) -> Response:
+        """The answer to the posted ask form as an HTML fragment for the ask page's script."""
+        return answer_fragment(request, viewer, form)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, tags=["pages"])
     @app.get("/articles/{article_id}/{slug}", response_class=HTMLResponse, tags=["pages"])
     def page_article(request: Request, viewer: Viewer, article_id: str, slug: str = "") -> Response:
         """A library article; any other slug than its own redirects (301) to it."""
-        library = library_of(request)
         try:
-            if library is None:
+            if not keeps_library(request):
                 raise NotFound("the library is off")
-            record = library.get(article_id, viewer)
-            article = library.article(article_id, viewer)
+            with service_of(request).library() as library:
+                record = library.get(article_id, viewer)
+                article = library.article(article_id, viewer)
+        except Retracted as exc:
+            return message_page(request, viewer, "Retracted", sentence(str(exc)), 410)
         except NotFound:
             return not_found(request, viewer, "article")
         if slug != record.slug:
             return redirect(article_path(record), 301)
         return article_page(request, viewer, article, article_path(record))
+
+    @app.get("/situations/{token}", response_class=HTMLResponse, tags=["pages"])
+    def page_situation(request: Request, viewer: Viewer, token: str) -> Response:
+        """The full article of a CDS Hooks card (its link names the situation by a token)."""
+        situation = request.app.state.situations.get(token)
+        if situation is None:
+            gone = (
+                "This link from a patient's record has expired (links last 15 minutes): "
+                "open the card again from the record."
+            )
+            return message_page(request, viewer, "Link expired", gone, 404)
+        service = service_of(request)
+        outcome = service.respond(situation.question, "physician", patient=situation.record)
+        response = article_page(request, viewer, outcome.article, None, private=True)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/follow-up", response_class=HTMLResponse, tags=["pages"])
     def page_follow_up(
@@ -698,37 +409,45 @@ def install_reading(app: FastAPI) -> None:
         """A follow-up in the context of the earlier questions of its thread."""
         return follow_up_page(request, viewer, thread or [], q, audience)
 
+    @app.post("/follow-up", response_class=HTMLResponse, tags=["pages"])
+    def post_follow_up(request: Request, viewer: Viewer, fields: FieldLists) -> Response:
+        """A follow-up sent by its form: the thread stays out of the address."""
+        q = (fields.get("q") or [""])[0]
+        audience = (fields.get("audience") or [""])[0]
+        return follow_up_page(request, viewer, fields.get("thread", []), q, audience)
+
 
 def install_library(app: FastAPI) -> None:
-    """Library search, editorial policy, sign-in and sign-out."""
+    """Library search and editorial policy."""
 
     @app.get("/library", response_class=HTMLResponse, tags=["pages"])
     def page_library(
         request: Request, viewer: Viewer, q: str = "", drug: str = "", status: str = ""
     ) -> Response:
         """Browse and search the library (readers find approved articles only)."""
-        library = library_of(request)
+        off = not keeps_library(request)
         found: list[ArticleRecord] = []
         error = None
         if status and status not in STATUS_BY_NAME:
             error = f"'{status}' is not a review status"
         elif len(q) > MAX_SEARCH_CHARS or len(drug) > MAX_SEARCH_CHARS:
             error = f"a search is at most {MAX_SEARCH_CHARS} characters"
-        elif library is not None:
+        elif not off:
             chosen = STATUS_BY_NAME.get(status)
-            found = library.search(q or None, drug=drug or None, status=chosen, viewer=viewer)
+            with service_of(request).library() as library:
+                found = library.search(q or None, drug=drug or None, status=chosen, viewer=viewer)
         return render(
             request,
             "library.html",
             viewer,
             400 if error else 200,
-            off=library is None,
+            off=off,
             q=q,
             drug=drug,
             status_filter=status,
             found=found,
             error=sentence(error) if error else None,
-            drugs=sorted({d.name.lower() for d in engine_of(request).kb.drugs.values()}),
+            drugs=sorted({d.name.lower() for d in service_of(request).kb.drugs.values()}),
             statuses=REVIEW_STATUSES if is_staff(viewer) else (),
         )
 
@@ -736,85 +455,3 @@ def install_library(app: FastAPI) -> None:
     def page_policy(request: Request, viewer: Viewer) -> Response:
         """How articles are written and reviewed, and how to report an error."""
         return render(request, "policy.html", viewer)
-
-    @app.get("/login", response_class=HTMLResponse, tags=["pages"])
-    def page_login(
-        request: Request, target: Annotated[str, Query(alias="next")] = "/review"
-    ) -> Response:
-        """The sign-in form for staff; `next` is where to go once signed in."""
-        return login_page(request, safe_next(target))
-
-    @app.post("/login", response_class=HTMLResponse, tags=["pages"])
-    def post_login(request: Request, fields: Fields) -> Response:
-        """Check the password; on success start a session."""
-        library = library_of(request)
-        target = safe_next(fields.get("next", "/review"))
-        if library is None:
-            return login_page(request, target, "Sign-in is off: this server keeps no library.", 404)
-        name = fields.get("username", "").strip()
-        try:
-            user = library.authenticate(name, fields.get("password", ""))
-        except PermissionDenied:
-            return login_page(request, target, "Wrong user name or password.", 401, name)
-        return start_session(request, library, user, target)
-
-    @app.get("/logout", tags=["pages"])
-    @app.post("/logout", tags=["pages"])
-    def logout(request: Request) -> Response:
-        """Revoke the session's token and forget the cookies."""
-        end_session(request)
-        response = redirect("/")
-        for name in (SESSION_COOKIE, SESSION_ID_COOKIE):
-            response.delete_cookie(name, httponly=True, samesite="lax")
-        return response
-
-
-def install_review(app: FastAPI) -> None:
-    """The review dashboard: the queue, one article, workflow buttons and comments."""
-
-    @app.get("/review", response_class=HTMLResponse, tags=["pages"])
-    def page_review(request: Request, viewer: Viewer) -> Response:
-        """Articles waiting for the board, grouped by status."""
-        staff = staff_of(request, viewer, "/review")
-        if not isinstance(staff, Staff):
-            return staff
-        search = staff.library.search
-        queue = [(s, search(status=s, viewer=staff.user, limit=200)) for s in REVIEW_QUEUE]
-        return render(request, "review_queue.html", viewer, queue=queue)
-
-    @app.get("/review/{article_id}", response_class=HTMLResponse, tags=["pages"])
-    def page_review_article(request: Request, viewer: Viewer, article_id: str) -> Response:
-        """One article with its comments, history and workflow buttons."""
-        staff = staff_of(request, viewer, f"/review/{article_id}")
-        if not isinstance(staff, Staff):
-            return staff
-        return review_page(request, staff, article_id)
-
-    @app.post("/review/{article_id}", response_class=HTMLResponse, tags=["pages"])
-    def post_review_action(
-        request: Request, viewer: Viewer, article_id: str, fields: Fields
-    ) -> Response:
-        """Press a workflow button: move the article to another status."""
-        action = fields.get("action", "")
-        if action not in REVIEW_ACTIONS:
-            return message_page(request, viewer, "Unknown action", f"No action '{action}'.", 400)
-        to = REVIEW_ACTIONS[action][0]
-        note = fields.get("note", "").strip() or None
-
-        def move(library: Library, user: User, revision: int) -> object:
-            return library.transition(article_id, to, user, revision, note)
-
-        return review_write(request, viewer, article_id, fields, action, move)
-
-    @app.post("/review/{article_id}/comments", response_class=HTMLResponse, tags=["pages"])
-    def post_review_comment(
-        request: Request, viewer: Viewer, article_id: str, fields: Fields
-    ) -> Response:
-        """Comment on the article or on one of its statements."""
-        text = fields.get("text", "")
-        statement = fields.get("statement_id", "") or None
-
-        def comment(library: Library, user: User, revision: int) -> object:
-            return library.comment(article_id, user, text, revision, statement)
-
-        return review_write(request, viewer, article_id, fields, "comment", comment)

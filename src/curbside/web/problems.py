@@ -17,7 +17,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg import OperationalError
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
@@ -27,14 +26,18 @@ from curbside.library import (
     Invalid,
     InvalidTransition,
     LibraryError,
+    LibraryUnavailable,
     NotFound,
     PermissionDenied,
+    Retracted,
 )
+from curbside.models import Article
 from curbside.patient.errors import PatientDataError
 from curbside.understand import QuestionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DOCS_PATH = "/api/docs"
+CDS_PREFIX = "/cds-services/"  # a CDS Hooks call of the wrong shape is a 400, not a 422
 MAX_LISTED_ERRORS = 20  # field errors listed in one problem (the detail names the first few)
 
 
@@ -62,6 +65,11 @@ class Problem(BaseModel):
     instance: str = Field(description="The path of the request that failed.")
     errors: list[FieldError] | None = Field(
         default=None, description="For a request that is not valid: each field that is wrong."
+    )
+    article: Article | None = Field(
+        default=None,
+        description="With a 503 to a question: the answer all the same, not stored in the "
+        "library (its notes say so).",
     )
 
 
@@ -104,6 +112,13 @@ KINDS: tuple[Kind, ...] = (
         "The body is not JSON text (binary, not UTF-8, or malformed).",
     ),
     Kind(
+        "hook-input",
+        400,
+        "The CDS Hooks call cannot be read",
+        "Its context or prefetch has the wrong shape: an entry that is not a list, a string "
+        "where a CodeableConcept belongs, a reference to the wrong kind of resource.",
+    ),
+    Kind(
         "validation",
         422,
         "The request is not valid",
@@ -122,6 +137,14 @@ KINDS: tuple[Kind, ...] = (
         "Not allowed for this user",
         "The user's role does not allow the action (or the author tries to approve).",
         PermissionDenied,
+    ),
+    Kind(
+        "retracted",
+        410,
+        "The article was retracted",
+        "The medical advisory board withdrew this article; the detail gives the date and its "
+        "reason. Its content is not served.",
+        Retracted,
     ),
     Kind(
         "not-found",
@@ -157,9 +180,10 @@ KINDS: tuple[Kind, ...] = (
         "unavailable",
         503,
         "The article library is unavailable",
-        "Its database cannot be reached (down, restarting or refusing connections); nothing "
-        "was changed. Try again shortly: the next request connects again.",
-        OperationalError,
+        "Its database cannot be used now (unreachable, locked by another process, out of disk "
+        "space or read-only); nothing was changed. A question is answered all the same, the "
+        "answer attached unstored. Try again shortly: the next request connects again.",
+        LibraryUnavailable,
     ),
     Kind(
         "library",
@@ -190,8 +214,12 @@ def install(app: FastAPI) -> None:
 def problem_response(request: Request, exc: Exception) -> ProblemResponse:
     """The problem for an exception raised while answering a request."""
     problem, headers = problem_for(exc, request.url.path, request.method)
+    if problem.status == 503:
+        headers = {**(headers or {}), "Retry-After": "5"}
     return ProblemResponse(
-        problem.model_dump(exclude_none=True), status_code=problem.status, headers=headers
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        headers=headers,
     )
 
 
@@ -239,10 +267,22 @@ def _kind_problem(kind: Kind, exc: Exception, path: str) -> Problem:
         errors = [
             FieldError(loc=["body", *exc.field.split(".")], msg=exc.reason, type="value_error")
         ]
-    if isinstance(exc, OperationalError):
-        reason = str(exc).strip() or type(exc).__name__
-        return _of(kind, f"the article library is unavailable: {reason}; try again shortly", path)
+    if isinstance(exc, LibraryUnavailable):
+        return _unavailable(str(exc), path)
     return _of(kind, str(exc), path, errors)
+
+
+def _unavailable(reason: str, path: str, article: Article | None = None) -> Problem:
+    detail = f"the article library is unavailable: {reason.strip()}; try again shortly"
+    problem = _of(_KIND["unavailable"], detail, path)
+    return problem.model_copy(update={"article": article})
+
+
+def unavailable(path: str, reason: str, article: Article) -> ProblemResponse:
+    """503: the library cannot be used now, with the answer attached (unstored)."""
+    problem = _unavailable(reason, path, article)
+    body = problem.model_dump(mode="json", exclude_none=True)
+    return ProblemResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 def _http_problem(exc: HTTPException, path: str, method: str) -> Problem:
@@ -277,7 +317,14 @@ def _validation_problem(raw: Sequence[Any], path: str) -> Problem:
     ]
     named = "; ".join(f"{_where(e.loc)}: {e.msg}" for e in errors[:3])
     more = f" (and {len(raw) - 3} more)" if len(raw) > 3 else ""
-    return _of(_KIND["validation"], f"the request is not valid: {named}{more}", path, errors)
+    kind = _KIND["hook-input" if path.startswith(CDS_PREFIX) else "validation"]
+    return _of(kind, f"the request is not valid: {named}{more}", path, errors)
+
+
+def hook_input(detail: str, path: str) -> ProblemResponse:
+    """400: a CDS Hooks call of the wrong shape."""
+    problem = _of(_KIND["hook-input"], detail, path)
+    return ProblemResponse(problem.model_dump(mode="json", exclude_none=True), status_code=400)
 
 
 def _where(loc: Sequence[str | int]) -> str:

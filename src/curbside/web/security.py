@@ -65,6 +65,9 @@ HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
+SIGN_IN_PATHS = frozenset({"/login"})
+
+
 class BodyTooLarge(Exception):
     """The request body passed the size limit while it was being read."""
 
@@ -104,15 +107,17 @@ class RateLimiter:
 
 
 def install(app: FastAPI, settings: Settings | None = None) -> None:
-    """Put the guards in front of the app (settings: the engine's, else the environment's)."""
+    """Put the guards in front of the app (settings: the service's, else the environment's)."""
     if settings is None:
-        engine = getattr(app.state, "engine", None)
-        settings = getattr(engine, "settings", None) or Settings()
+        service = getattr(app.state, "service", None)
+        settings = getattr(service, "settings", None) or Settings()
     app.add_middleware(
         SecurityMiddleware,
         max_body=settings.max_body_bytes,
         rate=settings.rate_limit,
         burst=settings.rate_burst,
+        login_rate=settings.login_rate,
+        login_burst=settings.login_burst,
     )
 
 
@@ -130,10 +135,21 @@ def csrf_token(request: Request) -> str:
 class SecurityMiddleware:
     """The rate limit, body-size limit, CSRF check and security headers (see the module)."""
 
-    def __init__(self, app: ASGIApp, max_body: int, rate: float, burst: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int,
+        rate: float,
+        burst: int,
+        login_rate: float = 0.0,
+        login_burst: int = 1,
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.limiter = RateLimiter(rate, burst)
+        # Sign-ins have a budget of their own, spent before the body is read: a flood of them
+        # is refused here, for a fraction of what the sign-in page costs.
+        self.login_limiter = RateLimiter(login_rate, login_burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -174,6 +190,8 @@ class SecurityMiddleware:
         path = request.url.path
         client = request.client.host if request.client else "unknown"
         wait = self.limiter.take(client)
+        if wait <= 0 and request.method == "POST" and path in SIGN_IN_PATHS:
+            wait = self.login_limiter.take(client)
         if wait > 0:
             retry = str(max(1, math.ceil(wait)))
             detail = f"too many requests from this client: wait {retry} s and try again"

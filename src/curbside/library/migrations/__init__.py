@@ -70,11 +70,36 @@ def schema_version(db: Database) -> int:
         return _current(tx)
 
 
+def _version_now(db: Database) -> int:
+    """The version the database is at, read without a write lock (0 when it has no
+    schema_version table yet)."""
+    exists = {
+        "sqlite": "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'schema_version'",
+        "postgresql": "SELECT COUNT(*) AS n FROM pg_tables WHERE tablename = 'schema_version' "
+        "AND schemaname = current_schema()",
+    }[db.dialect]
+    with db.transaction("read") as tx:
+        row = tx.one(exists)
+        if not row or not row["n"]:
+            return 0
+        row = tx.one("SELECT MAX(version) AS version FROM schema_version")
+    return int(row["version"]) if row and row["version"] is not None else 0
+
+
 def migrate(db: Database, target: int | None = None) -> list[int]:
-    """Bring the database to `target` (default: the latest version); the versions applied."""
+    """Bring the database to `target` (default: the latest version); the versions applied. A
+    database already there is only read (no write lock: a read-only library opens)."""
     steps = migrations(db.dialect)
     goal = len(steps) if target is None else target
     applied: list[int] = []
+    current = _version_now(db)
+    if current > len(steps):
+        raise SchemaTooNew(
+            f"the library database is at schema version {current}, newer than this "
+            f"Curbside knows ({len(steps)}): upgrade Curbside to open it"
+        )
+    if current >= goal:
+        return applied
     with db.transaction("migrate") as tx:
         current = _current(tx)
         if current > len(steps):

@@ -10,10 +10,13 @@
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.URLSearchParams) { return; }
       event.preventDefault();
-      var query = new URLSearchParams(new FormData(form)).toString();
+      // POST: patient values never travel in an address (access logs, history).
+      var body = new URLSearchParams(new FormData(form));
       answer.setAttribute("aria-busy", "true");
       if (button) { button.disabled = true; }
-      fetch("/fragments/answer?" + query, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      fetch("/fragments/answer", {
+        method: "POST", body: body, headers: { Accept: "text/html" }, credentials: "same-origin"
+      })
         .then(function (response) { return response.text(); })
         .then(function (html) {
           answer.innerHTML = html;
