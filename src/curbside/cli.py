@@ -179,7 +179,8 @@ def _ingest(args: argparse.Namespace) -> int:
     print(
         f"ingested {result.files} files ({result.added} new, {result.replaced} changed, "
         f"{result.unchanged} unchanged, {result.removed} removed, {len(result.failed)} failed, "
-        f"{len(result.skipped)} of no supported type): {result.passages} passages written, "
+        f"{len(result.skipped)} of no supported type, {len(result.empty)} with nothing to keep"
+        f"): {result.passages} passages written, "
         f"{embedded} embedded, in {time.perf_counter() - start:.1f} s. Store: "
         f"{counts['files']} files, {counts['documents']} documents, {counts['passages']} passages."
     )

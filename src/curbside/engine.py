@@ -19,6 +19,7 @@ from psycopg import OperationalError
 
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
+from curbside.general.answer import GeneralAnswers
 from curbside.knowledge.base import KnowledgeBase
 from curbside.library import Library, open_library
 from curbside.library.content import article_id, content_hash
@@ -160,6 +161,15 @@ class Engine:
         warnings = [*completed.warnings, *assessment.warnings]
         return completed.model_copy(update={"warnings": warnings}), assessment
 
+    @cached_property
+    def general(self) -> GeneralAnswers | None:
+        """Trusted sources' own answers (issue 17), built from the store on first use."""
+        if self.store is None or self.retriever is None:
+            return None
+        drugs = [d.name for d in self.kb.drugs.values()]
+        drugs += [d.generic for d in self.store.label_drugs()]
+        return GeneralAnswers(self.store, self.retriever.lexical, drugs)
+
     def retrieve(self, query: Query, reasoning: Reasoning) -> Evidence:
         """Label text for label-only drugs; digest quotations when nothing curated applies."""
         if self.store is None:
@@ -181,6 +191,8 @@ class Engine:
         about = [n.lower() for n in [*names, *query.unknown_drugs]]
         weights = retriever.lexical.term_weights(query.text)
         quotes = digest_quotes(query.text, result.hits, about, weights)
+        if not about and self.general is not None:  # a general question: on focus and type
+            quotes = self.general.on_topic(query.text, quotes)
         return Evidence(digest=quotes, note=note)
 
     def ask(
@@ -222,8 +234,16 @@ class Engine:
     ) -> Article:
         query, assessment = self.assess(query, patient)
         reasoning = self.reasoner.reason(query, assessment)
-        evidence = self.retrieve(query, reasoning)
-        article = compose(query, reasoning, evidence, self.kb, today or date.today())
+        # Issue 17: a trusted source's own answer, only where no curated statement applies and
+        # the question is not about a particular patient (curated knowledge always comes first).
+        uncurated = reasoning.out_of_scope or reasoning.bottom_line is None
+        general = self.general if uncurated and reasoning.patient is None else None
+        sourced = general.answer(query, today or date.today()) if general is not None else None
+        if sourced is not None:
+            article = sourced
+        else:
+            evidence = self.retrieve(query, reasoning)
+            article = compose(query, reasoning, evidence, self.kb, today or date.today())
         article = check_contract(apply_verdicts(article, self.verdicts, self.settings.strict))
         if not publish:
             return article

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curbside.ingest.document import ReaderError, UnsupportedFile
+from curbside.ingest.document import NothingToIngest, ReaderError, UnsupportedFile
 from curbside.ingest.readers import read_file
 from curbside.retrieve.store import EvidenceStore, file_sha
 
@@ -24,7 +24,7 @@ from curbside.retrieve.store import EvidenceStore, file_sha
 _HOUSEKEEPING = {"readme", "license", "licence", "sources", "kb_readme", "changelog", "notice"}
 PROGRESS_EVERY_S = 2.0
 # Bump when the readers change what they make of a file: every file is then read again.
-READERS_VERSION = 3
+READERS_VERSION = 4
 
 
 @dataclass
@@ -37,6 +37,7 @@ class IngestReport:
     removed: int = 0  # files gone from a folder that was ingested before
     passages: int = 0  # passages written
     skipped: list[str] = field(default_factory=list)  # files of no supported type
+    empty: list[str] = field(default_factory=list)  # readable files with nothing to keep
     failed: list[str] = field(default_factory=list)  # "path: why" for files that could not be read
 
     @property
@@ -88,6 +89,9 @@ def _ingest_one(path: Path, named: bool, store: EvidenceStore, report: IngestRep
             report.unchanged += 1
             return
         documents = read_file(path)
+    except NothingToIngest:
+        report.empty.append(str(path))
+        return
     except UnsupportedFile as exc:
         if named:
             report.failed.append(str(exc))

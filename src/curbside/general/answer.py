@@ -1,0 +1,69 @@
+"""The engine's door to the `sourced` tier: a question in, a sourced article or None out.
+
+Also keeps the digest on topic for a general question: a quotation must name the question's
+focus (any of its names) and, unless the question only asks what something is, speak to its
+type (the quoted passage's section or the sentence itself carries a cue of that type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from curbside.compose.quotes import Quote
+from curbside.compose.sourced import compose_sourced
+from curbside.general import General
+from curbside.general.structure import blocks
+from curbside.general.vocabulary import INFORMATION, normalize
+from curbside.models import Article, Query
+from curbside.retrieve.lexical import TantivyIndex
+from curbside.retrieve.store import EvidenceStore
+
+
+class GeneralAnswers:
+    """Sourced answers and on-topic digests for general questions."""
+
+    def __init__(self, store: EvidenceStore, lexical: TantivyIndex, drugs: Iterable[str]) -> None:
+        self.general = General(store, drugs)
+        self.lexical = lexical
+
+    def answer(self, query: Query, today: date) -> Article | None:
+        """The sourced article for ``query``, or None when no held answer is entailed."""
+        question = self.general.understand(query.text)
+        if question.focus is None:
+            return None
+        asked = " ".join(question.sentences)
+        weights = self.lexical.term_weights(asked)
+        link = None
+        matches = self.general.entail(question, query.audience, weights)
+        if not matches:  # asked of a drug whose page does not say: try the kind of drug it is
+            broader = self.general.broader(question)
+            if broader is not None:
+                question, link = broader
+                matches = self.general.entail(question, query.audience, weights)
+        for match in matches[:3]:
+            found = blocks(self.general.passages(match.candidate))
+            if any(b.kind != "heading" for b in found):
+                return compose_sourced(query, match.candidate, found, today, link)
+        return None
+
+    def on_topic(self, text: str, quotes: list[Quote]) -> list[Quote]:
+        """The quotations about the question's focus (any of its names, when the focus is one
+        the sources name; the digest's own weighting of rare words otherwise) and its type."""
+        question = self.general.understand(text)
+        names: set[str] = set()
+        if question.focus is not None:
+            names = self.general.names_of(set().union(*(f.groups for f in question.foci)))
+            names |= {f.text for f in question.foci}
+        qtype = question.qtype
+        vocab = self.general.vocab
+        kept = []
+        for quote in quotes:
+            said = f" {normalize(quote.text)} "
+            if names and not any(f" {name} " in said for name in names):
+                continue
+            where = f"{quote.passage.section} {quote.text}"
+            if qtype != INFORMATION and qtype not in vocab.classify(where):
+                continue
+            kept.append(quote)
+        return kept

@@ -1,0 +1,97 @@
+"""Understand a general question: its question sentences, type(s) and focus.
+
+A consumer message may wrap its question in greetings and a story ("My uncle died yesterday
+... Please let me know where I can get literature on cardiac amyloidosis."): the sentences that
+ask (a question mark, an interrogative or a request opening) are read first, the rest only when
+they name no focus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from curbside.general.focus import FocusMatch, FocusVocabulary
+from curbside.general.vocabulary import INFORMATION, Vocabulary, normalize
+
+_SENTENCE = re.compile(r"[^.?!\n]+(?:[.?!]+|\n|$)")
+_ASKING = re.compile(
+    r"^\s*(?:what|how|why|is|are|can|could|does|do|did|should|will|would|where|which|who|when|"
+    r"any|please|pls|i (?:want|would like|need|am looking|'m looking|wonder)|looking for|"
+    r"need|tell me|help|explain|send me|is there|are there)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class GeneralQuestion:
+    """What a general question asks about, and what it asks."""
+
+    text: str
+    sentences: list[str]  # the question sentences read first
+    types: list[str]  # question types, main one first ("information" when no cue matched)
+    foci: list[FocusMatch]  # foci named, main one first
+    populations: set[str] = field(default_factory=set)  # special populations named
+
+    @property
+    def qtype(self) -> str:
+        return self.types[0]
+
+    @property
+    def focus(self) -> FocusMatch | None:
+        return self.foci[0] if self.foci else None
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask something (all of it when none seems to)."""
+    pieces = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    asking = [p for p in pieces if p.endswith("?") or _ASKING.match(p)]
+    return asking or pieces or [text]
+
+
+def understand_general(text: str, foci: FocusVocabulary, vocab: Vocabulary) -> GeneralQuestion:
+    """The question sentences, types and foci of ``text``."""
+    sentences = question_sentences(text)
+    asked = " ".join(sentences)
+    types = vocab.classify(asked) or vocab.classify(text) or [INFORMATION]
+    if INFORMATION not in types:
+        types.append(INFORMATION)
+    # A special population ("during pregnancy") narrows the question; it is not its focus.
+    in_asked = [f for f in foci.find(asked) if not vocab.populations_in(f.text)]
+    found = in_asked or [f for f in foci.find(text) if not vocab.populations_in(f.text)]
+    where = asked if in_asked else text
+    return GeneralQuestion(
+        text=text,
+        sentences=sentences,
+        types=types,
+        foci=_rank(found, where, types[0], vocab),
+        populations=vocab.populations_in(text),
+    )
+
+
+def _rank(found: list[FocusMatch], text: str, qtype: str, vocab: Vocabulary) -> list[FocusMatch]:
+    """Foci nearest the words that ask the main question type first, longer names first."""
+    words = normalize(text).split()
+    cue_at = _cue_position(words, qtype, vocab)
+
+    def key(match: FocusMatch) -> tuple[float, int]:
+        if cue_at is None:
+            distance = float(match.start)
+        elif match.start >= cue_at:
+            distance = float(match.start - cue_at)
+        else:
+            distance = 1.5 * (cue_at - match.end)
+        return distance - 2.0 * (match.end - match.start), match.start
+
+    return sorted(found, key=key)
+
+
+def _cue_position(words: list[str], qtype: str, vocab: Vocabulary) -> int | None:
+    """The word offset where a cue of ``qtype`` matches, if any."""
+    cues = dict(vocab.types).get(qtype, [])
+    joined = " ".join(words)
+    for cue in cues:
+        match = cue.search(joined)
+        if match:
+            return joined[: match.start()].count(" ")
+    return None
