@@ -58,7 +58,7 @@ class General:
         self.foci = FocusVocabulary()
         candidates = build(store.documents_with_meta(), self.vocab, self.foci)
         for name in drug_names:
-            self.foci.add(f"drug:{normalize(name)}", [name])
+            self.foci.add(f"drug:{normalize(name)}", [name], kind="drug")
         self.index = EntailmentIndex(candidates, self.vocab)
 
     def understand(self, text: str) -> GeneralQuestion:

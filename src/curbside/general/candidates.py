@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from curbside.general.focus import FocusVocabulary
+from curbside.general.focus import FocusKind, FocusVocabulary
 from curbside.general.vocabulary import INFORMATION, Vocabulary, normalize
 from curbside.retrieve.store import StoredDocument
 
@@ -53,7 +53,9 @@ def build(
             focus = str(meta["focus"])
             source = str(meta.get("source") or "MedQuAD")
             group = f"{source.lower()}:{normalize(focus)}"
-            foci.add(group, [focus, *_strings(meta.get("synonyms"))], _strings(meta.get("cuis")))
+            cuis = _strings(meta.get("cuis"))
+            kind: FocusKind = "disorder" if cuis else "topic"
+            foci.add(group, [focus, *_strings(meta.get("synonyms"))], cuis, kind)
             qtype = vocab.canonical(str(meta["qtype"]))
             question = str(meta.get("question") or doc.title)
             out.append(
@@ -81,7 +83,7 @@ def build(
 def _page(doc: StoredDocument, vocab: Vocabulary, foci: FocusVocabulary) -> list[Candidate]:
     focus, page_type = vocab.title_focus(doc.title)
     group = f"nci:{normalize(focus)}"
-    foci.add(group, [focus])
+    foci.add(group, [focus], kind="drug" if "/drugs/" in (doc.url or "") else "page")
     audience = str(doc.meta.get("audience") or "patient")
     reviewed = str(doc.meta["last_reviewed"]) if doc.meta.get("last_reviewed") else None
     paths = _strings(doc.meta.get("sections"))

@@ -24,6 +24,7 @@ from curbside.retrieve.terms import content_terms, stem
 QUESTION_SHARE = 0.5  # of the similarity: the held question (the rest: its answer)
 AUDIENCE_BONUS = 0.05  # enough to break a tie, not to overturn a better answer
 NAME_BONUS = 0.1  # the held focus is the very name the question used
+MIN_SUPPORT = 0.5  # share of the question's weighted words the held question + answer hold
 OPENING = 400  # characters of an answer's opening, which counts double
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
@@ -143,6 +144,8 @@ class EntailmentIndex:
             candidate = self.candidates[n]
             q_sim = coverage(terms, candidate.question) if candidate.question else 0.0
             answer = texts.get(position, "")
+            if coverage(terms, f"{candidate.question} {answer}") < MIN_SUPPORT:
+                continue  # the question asks much that this answer does not speak of
             a_sim = (coverage(terms, answer) + coverage(terms, answer[:OPENING])) / 2
             a_sim *= 0.5 + 0.5 * prose_share(answer)
             score = QUESTION_SHARE * q_sim + (1 - QUESTION_SHARE) * a_sim

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from curbside.general.vocabulary import normalize
 from curbside.retrieve.terms import STOPWORDS
 
 MAX_WORDS = 8  # the longest name looked for
+MAX_ABBREVIATION = 4  # one-word synonyms this short are not looked for
 _AND = re.compile(r"\s+(?:and|or)\s+|,\s*")
 # Words that name no focus on their own, however a source titles a page.
 _GENERIC = STOPWORDS | {
@@ -50,6 +52,14 @@ _GENERIC = STOPWORDS | {
 }
 
 
+# What a focus group is: a disorder annotated with a UMLS concept (MedQuAD), a drug (a drug
+# name, an NCI drug page), another NCI page, or a topic without a concept (MedlinePlus
+# "Surgery", "Medicines": what a question mentions more often than it asks about).
+FocusKind = Literal["disorder", "drug", "page", "topic"]
+_ALSO_KNOWN = re.compile(r"\((?:also )?(?:known as|called)\s+([^()]*)\)", re.IGNORECASE)
+_BRACKETS = re.compile(r"\(([^()]*)\)")
+
+
 @dataclass(frozen=True)
 class FocusMatch:
     """A span of the question that names a focus."""
@@ -58,6 +68,22 @@ class FocusMatch:
     start: int  # word offsets in the normalized question
     end: int
     groups: frozenset[str]  # focus groups named (with those sharing a CUI)
+    kinds: frozenset[str] = frozenset()  # what those groups are (FocusKind)
+
+
+def name_forms(name: str) -> list[str]:
+    """The ways a source's focus name may be asked: "Parasites - Trichuriasis (also known as
+    Whipworm Infection)" -> itself, "Trichuriasis", "Whipworm Infection"; "Chronic Fatigue
+    Syndrome (CFS)" -> itself, "Chronic Fatigue Syndrome", "CFS"."""
+    forms = [name]
+    inner = [m.group(1) for m in _ALSO_KNOWN.finditer(name)]
+    inner += [m.group(1) for m in _BRACKETS.finditer(_ALSO_KNOWN.sub("", name))]
+    bare = " ".join(_BRACKETS.sub(" ", name).split())
+    forms += [bare, *inner]
+    parts = [p.strip() for p in bare.split(" - ")]
+    if len(parts) > 1:
+        forms += parts
+    return [f for f in dict.fromkeys(forms) if f.strip()]
 
 
 @dataclass
@@ -68,12 +94,21 @@ class FocusVocabulary:
     cuis: dict[str, set[str]] = field(default_factory=dict)  # cui -> groups
     group_cuis: dict[str, set[str]] = field(default_factory=dict)  # group -> cuis
     labels: dict[str, str] = field(default_factory=dict)  # group -> its name as written
+    kinds: dict[str, FocusKind] = field(default_factory=dict)  # group -> what it is
 
-    def add(self, group: str, names: Iterable[str], cuis: Iterable[str] = ()) -> None:
-        """Register a focus group under its names (and, for "A and B", under A and B too)."""
-        for name in names:
+    def add(
+        self, group: str, names: Iterable[str], cuis: Iterable[str] = (), kind: FocusKind = "topic"
+    ) -> None:
+        """Register a focus group under its names, the focus first (and, for "A and B", under
+        A and B too); a short one-word synonym (an abbreviation) is left out."""
+        self.kinds.setdefault(group, kind)
+        given = list(names)
+        expanded = [f for n in given for f in name_forms(n)]
+        for name in expanded:
             if not name.strip():
                 continue
+            if name != given[0] and len(name.strip()) <= MAX_ABBREVIATION and " " not in name:
+                continue  # "DAT" (for Alzheimer disease) is too often another word
             self.labels.setdefault(group, name.strip())
             forms = {normalize(name)}
             if name.endswith("s") and not name.endswith("ss") and len(name) > 5:
@@ -117,7 +152,9 @@ class FocusVocabulary:
                 phrase = " ".join(words[i : i + length])
                 groups = self._lookup(phrase)
                 if groups:
-                    spans.append(FocusMatch(phrase, i, i + length, self.expand(groups)))
+                    expanded = self.expand(groups)
+                    kinds = frozenset(self.kinds.get(g, "topic") for g in expanded)
+                    spans.append(FocusMatch(phrase, i, i + length, expanded, kinds))
                     break
         chosen: list[FocusMatch] = []
         for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 from curbside.general.focus import FocusMatch, FocusVocabulary
 from curbside.general.vocabulary import INFORMATION, Vocabulary, normalize
 
+# Types asked of a medicine: a drug named is their focus before a disease named beside it.
+DRUG_TYPES = {"side effects", "dosage", "interaction", "contraindication", "usage"}
+DRUG_TYPES |= {"storage and disposal"}
+DRUG_FIRST = ["drug", "disorder", "page", "topic"]
+DISORDER_FIRST = ["disorder", "page", "drug", "topic"]
 _SENTENCE = re.compile(r"[^.?!\n]+(?:[.?!]+|\n|$)")
 _ASKING = re.compile(
     r"^\s*(?:what|how|why|is|are|can|could|does|do|did|should|will|would|where|which|who|when|"
@@ -70,18 +75,22 @@ def understand_general(text: str, foci: FocusVocabulary, vocab: Vocabulary) -> G
 
 
 def _rank(found: list[FocusMatch], text: str, qtype: str, vocab: Vocabulary) -> list[FocusMatch]:
-    """Foci nearest the words that ask the main question type first, longer names first."""
+    """Foci of the kind the type asks about first (a disorder; a drug for its side effects),
+    then those nearest the words that ask the question type, longer names first."""
     words = normalize(text).split()
     cue_at = _cue_position(words, qtype, vocab)
 
-    def key(match: FocusMatch) -> tuple[float, int]:
+    order = DRUG_FIRST if qtype in DRUG_TYPES else DISORDER_FIRST
+
+    def key(match: FocusMatch) -> tuple[int, float, int]:
         if cue_at is None:
             distance = float(match.start)
         elif match.start >= cue_at:
             distance = float(match.start - cue_at)
         else:
             distance = 1.5 * (cue_at - match.end)
-        return distance - 2.0 * (match.end - match.start), match.start
+        kind = min((order.index(k) for k in match.kinds if k in order), default=len(order))
+        return kind, distance - 2.0 * (match.end - match.start), match.start
 
     return sorted(found, key=key)
 
