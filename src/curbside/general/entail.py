@@ -142,9 +142,11 @@ class EntailmentIndex:
         matches = []
         for position, n in enumerate(chosen):
             candidate = self.candidates[n]
-            q_sim = coverage(terms, candidate.question) if candidate.question else 0.0
+            # A held answer without its question text is asked as its focus and type are.
+            held_question = candidate.question or f"{candidate.qtype} {candidate.focus}"
+            q_sim = coverage(terms, held_question)
             answer = texts.get(position, "")
-            if coverage(terms, f"{candidate.question} {answer}") < MIN_SUPPORT:
+            if coverage(terms, f"{held_question} {answer}") < MIN_SUPPORT:
                 continue  # the question asks much that this answer does not speak of
             a_sim = (coverage(terms, answer) + coverage(terms, answer[:OPENING])) / 2
             a_sim *= 0.5 + 0.5 * prose_share(answer)
