@@ -31,6 +31,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def main() -> int:
         found, _ = bm25.retrieve(tokens, k=K, show_progress=False)
         return [keys[int(i)] for i in found[0]]
 
-    def texts(chosen: list[Candidate] | tuple[Candidate, ...]) -> dict[int, str]:
+    def texts(chosen: Sequence[Candidate]) -> dict[int, str]:
         return {n: corpus.answers[c.document_key] for n, c in enumerate(chosen)}
 
     ranked: dict[str, list[list[str]]] = {"bm25s": [], "entailment": [], "entailment alone": []}
