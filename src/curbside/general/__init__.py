@@ -49,6 +49,16 @@ def section_passages(
     return [p for p in passages if p.section == section or p.section.startswith(section + " > ")]
 
 
+def _swap(sentence: str, name: str, other: str) -> str:
+    """The sentence asked of ``other`` instead of ``name`` (words compared as normalized)."""
+    words = sentence.split()
+    size = len(name.split())
+    for at in range(len(words) - size + 1):
+        if normalize(" ".join(words[at : at + size])) == name:
+            return " ".join([*words[:at], other, *words[at + size :]])
+    return f"{sentence} {other}"
+
+
 class General:
     """The answered questions held, their foci, and entailment over them."""
 
@@ -108,7 +118,13 @@ class General:
                         if not kinds:
                             continue
                         for kind in reversed(kinds):  # the most specific kind comes last
-                            asked = replace(question, foci=[kind])
+                            asked = replace(
+                                question,
+                                foci=[kind],
+                                sentences=[
+                                    _swap(s, focus.text, kind.text) for s in question.sentences
+                                ],
+                            )
                             if self.index.eligible(asked)[1] is not None:
                                 return asked, Broader(sentence, passage, candidate)
         return None

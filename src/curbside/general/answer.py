@@ -62,6 +62,9 @@ class GeneralAnswers:
             said = f" {normalize(quote.text)} "
             if names and not any(f" {name} " in said for name in names):
                 continue
+            drugs = {normalize(d) for d in quote.passage.drugs}
+            if quote.passage.kind == "drug-label" and names and not drugs & names:
+                continue  # another drug's label
             where = f"{quote.passage.section} {quote.text}"
             if qtype != INFORMATION and qtype not in vocab.classify(where):
                 continue

@@ -118,9 +118,8 @@ def _page(doc: StoredDocument, vocab: Vocabulary, foci: FocusVocabulary) -> list
             if prefix in seen:
                 continue
             seen.add(prefix)
-            heading = " ".join(parts[1:depth])
+            heading = " > ".join(parts[1:depth])
             types = vocab.classify(parts[depth - 1]) or vocab.classify(heading)
-            qtype = types[0] if types else page_type
-            if qtype:
-                add(prefix, heading, qtype)
+            if types:  # a heading that says no type ("About This PDQ Summary") answers none
+                add(prefix, heading, types[0])
     return out

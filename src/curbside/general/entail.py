@@ -22,10 +22,12 @@ from curbside.general.vocabulary import INFORMATION, Vocabulary, normalize
 from curbside.retrieve.terms import content_terms, stem
 
 QUESTION_SHARE = 0.5  # of the similarity: the held question (the rest: its answer)
-AUDIENCE_BONUS = 0.05  # enough to break a tie, not to overturn a better answer
+AUDIENCE_BONUS = 0.2  # the reader's version of a page (patient, professional) when close
 NAME_BONUS = 0.1  # the held focus is the very name the question used
 MIN_SUPPORT = 0.5  # share of the question's weighted words the held question + answer hold
-OPENING = 400  # characters of an answer's opening, which counts double
+NARROWER = 0.25  # of the question similarity: the held question's words the question holds
+DEPTH_PENALTY = 0.05  # per level below a page's sections
+NARROWER_OPENING = 0.3  # an answer that opens on a narrower question than it was filed under
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 # candidate indices -> their answers' text
@@ -78,6 +80,19 @@ def coverage(terms: Mapping[str, float], text: str) -> float:
         return 0.0
     held = terms_of(text)
     return sum(w for t, w in terms.items() if t in held) / total
+
+
+_YES_NO = re.compile(r"^\s*(?:yes|no)\b", re.IGNORECASE)
+
+
+def narrower_opening(answer: str) -> bool:
+    """Whether an answer opens on a narrower question than its stored one: with "Yes." or
+    "No." (it answered "Are there other medicines?"), or with a run-in heading that its first
+    sentence repeats ("Deep Brain Stimulation Deep brain stimulation, or DBS, is ...")."""
+    if _YES_NO.match(answer):
+        return True
+    words = re.findall(r"[a-z0-9]+", answer.lower())[:12]
+    return any(words[:n] == words[n : 2 * n] for n in range(1, 6))
 
 
 def prose_share(text: str) -> float:
@@ -144,13 +159,22 @@ class EntailmentIndex:
             candidate = self.candidates[n]
             # A held answer without its question text is asked as its focus and type are.
             held_question = candidate.question or f"{candidate.qtype} {candidate.focus}"
-            q_sim = coverage(terms, held_question)
+            if candidate.section is not None:  # a page's heading is asked of the page's focus
+                held_question = f"{candidate.focus} {held_question}"
+            # Mostly: how much of the question the held one asks; a little: how much more it
+            # asks ("early favorable classic" Hodgkin lymphoma is narrower than asked).
+            held_terms = weighted_terms(held_question, weights)
+            q_sim = (1 - NARROWER) * coverage(terms, held_question)
+            q_sim += NARROWER * coverage(held_terms, asked)
             answer = texts.get(position, "")
             if coverage(terms, f"{held_question} {answer}") < MIN_SUPPORT:
                 continue  # the question asks much that this answer does not speak of
-            a_sim = (coverage(terms, answer) + coverage(terms, answer[:OPENING])) / 2
-            a_sim *= 0.5 + 0.5 * prose_share(answer)
+            a_sim = coverage(terms, answer) * (0.5 + 0.5 * prose_share(answer))
+            if narrower_opening(answer):
+                a_sim -= NARROWER_OPENING
             score = QUESTION_SHARE * q_sim + (1 - QUESTION_SHARE) * a_sim
+            if candidate.section is not None:  # a subsection answers a narrower question
+                score -= DEPTH_PENALTY * max(0, candidate.section.count(" > ") - 1)
             if candidate.audience == wanted:
                 score += AUDIENCE_BONUS
             if focus.text == normalize(candidate.focus):

@@ -61,9 +61,16 @@ def understand_general(text: str, foci: FocusVocabulary, vocab: Vocabulary) -> G
     types = vocab.classify(asked) or vocab.classify(text) or [INFORMATION]
     if INFORMATION not in types:
         types.append(INFORMATION)
+
     # A special population ("during pregnancy") narrows the question; it is not its focus.
-    in_asked = [f for f in foci.find(asked) if not vocab.populations_in(f.text)]
-    found = in_asked or [f for f in foci.find(text) if not vocab.populations_in(f.text)]
+    # Nor are the words that ask ("side effects" names an NCI page, but asks here).
+    def kept(found: list[FocusMatch]) -> list[FocusMatch]:
+        return [
+            f for f in found if not vocab.populations_in(f.text) and not vocab.only_asks(f.text)
+        ]
+
+    in_asked = kept(foci.find(asked))
+    found = in_asked or kept(foci.find(text))
     where = asked if in_asked else text
     return GeneralQuestion(
         text=text,

@@ -75,6 +75,14 @@ class Vocabulary:
         """The question types ``text`` asks for, main one first (empty when no cue matches)."""
         return [name for name, cues in self.types if any(c.search(text) for c in cues)]
 
+    def only_asks(self, text: str) -> bool:
+        """Whether ``text`` is nothing but words that ask a type ("side effects", "treatment")."""
+        rest = text
+        for _, cues in self.types:
+            for cue in cues:
+                rest = cue.sub(" ", rest)
+        return not rest.strip()
+
     def canonical(self, name: str) -> str:
         """A type name as MedQuAD writes it ("Cause" -> "causes")."""
         key = " ".join(name.lower().replace("_", " ").split())
