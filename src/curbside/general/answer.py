@@ -20,6 +20,9 @@ from curbside.retrieve.lexical import TantivyIndex
 from curbside.retrieve.store import EvidenceStore
 
 
+_NEVER = "qzxqvjkwpt"  # a word no source uses
+
+
 class GeneralAnswers:
     """Sourced answers and on-topic digests for general questions."""
 
@@ -47,10 +50,22 @@ class GeneralAnswers:
                 return compose_sourced(query, match.candidate, found, today, link)
         return None
 
+    def _unheld(self, text: str) -> bool:
+        """Whether a content word of ``text`` occurs in no passage held."""
+        never = self.lexical.term_weights(_NEVER)[_NEVER]  # the weight of an unseen word
+        weights = self.lexical.term_weights(text)
+        asks = self.general.vocab
+        return any(
+            weight >= never and len(word) > 3 and not asks.only_asks(word)
+            for word, weight in weights.items()
+        )
+
     def on_topic(self, text: str, quotes: list[Quote]) -> list[Quote]:
         """The quotations about the question's focus (any of its names, when the focus is one
         the sources name; the digest's own weighting of rare words otherwise) and its type."""
         question = self.general.understand(text)
+        if question.focus is None and self._unheld(" ".join(question.sentences)):
+            return []  # it asks about something no source held names: nothing is on topic
         names: set[str] = set()
         if question.focus is not None:
             names = self.general.names_of(set().union(*(f.groups for f in question.foci)))
