@@ -62,7 +62,7 @@ def test_patient_reads_the_label_section_in_plain_title(evidence_engine: Engine)
 
 
 # A question about Acanthamoeba keratitis that no held answer entails (the CDC's own answer to
-# "Who is at risk for Acanthamoeba keratitis?" is quoted as a sourced answer: tests/test_general.py).
+# "Who is at risk for Acanthamoeba keratitis?" is a sourced answer: tests/test_general.py).
 DIGEST_QUESTION = "Is Acanthamoeba keratitis more common in swimmers who wear contact lenses?"
 
 

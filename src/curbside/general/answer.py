@@ -19,7 +19,6 @@ from curbside.models import Article, Query
 from curbside.retrieve.lexical import TantivyIndex
 from curbside.retrieve.store import EvidenceStore
 
-
 _NEVER = "qzxqvjkwpt"  # a word no source uses
 
 
