@@ -21,9 +21,16 @@ DRUG_FIRST = ["drug", "disorder", "page", "topic"]
 DISORDER_FIRST = ["disorder", "page", "drug", "topic"]
 _SENTENCE = re.compile(r"[^.?!\n]+(?:[.?!]+|\n|$)")
 _ASKING = re.compile(
-    r"^\s*(?:what|how|why|is|are|can|could|does|do|did|should|will|would|where|which|who|when|"
-    r"any|please|pls|i (?:want|would like|need|am looking|'m looking|wonder)|looking for|"
-    r"need|tell me|help|explain|send me|is there|are there)\b",
+    r"^\s*(?:(?:so|and|but|also|now|then|ok|okay|well)[,\s]+)*"
+    r"(?:what|how|why|is|are|can|could|does|do|did|should|will|would|where|which|who|when|any|"
+    r"please|pls|i (?:want|would like|need|am looking|'m looking|wonder)|looking for|need|tell me|"
+    r"help|explain|send me)\b",
+    re.IGNORECASE,
+)
+# A request inside a sentence: "so please is there treatment for ...", "I'd like to know ...".
+_REQUEST = re.compile(
+    r"\b(?:is there|are there|can you|could you|would like to know|want to know|"
+    r"wondering|let me know|looking for)\b",
     re.IGNORECASE,
 )
 
@@ -50,7 +57,7 @@ class GeneralQuestion:
 def question_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that ask something (all of it when none seems to)."""
     pieces = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
-    asking = [p for p in pieces if p.endswith("?") or _ASKING.match(p)]
+    asking = [p for p in pieces if p.endswith("?") or _ASKING.match(p) or _REQUEST.search(p)]
     return asking or pieces or [text]
 
 
