@@ -95,14 +95,18 @@ class FocusVocabulary:
     group_cuis: dict[str, set[str]] = field(default_factory=dict)  # group -> cuis
     labels: dict[str, str] = field(default_factory=dict)  # group -> its name as written
     kinds: dict[str, FocusKind] = field(default_factory=dict)  # group -> what it is
+    _added: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(
         self, group: str, names: Iterable[str], cuis: Iterable[str] = (), kind: FocusKind = "topic"
     ) -> None:
         """Register a focus group under its names, the focus first (and, for "A and B", under
         A and B too); a short one-word synonym (an abbreviation) is left out."""
-        self.kinds.setdefault(group, kind)
         given = list(names)
+        if (group, *given) in self._added:  # every pair of a MedQuAD file repeats its focus
+            return
+        self._added.add((group, *given))
+        self.kinds.setdefault(group, kind)
         expanded = [f for n in given for f in name_forms(n)]
         for name in expanded:
             if not name.strip():

@@ -112,7 +112,7 @@ def _rank(found: list[FocusMatch], text: str, qtype: str, vocab: Vocabulary) -> 
 def _cue_position(words: list[str], qtype: str, vocab: Vocabulary) -> int | None:
     """The word offset where a cue of ``qtype`` matches, if any."""
     cues = dict(vocab.types).get(qtype, [])
-    joined = " ".join(words)
+    joined = " ".join(words).lower()
     for cue in cues:
         match = cue.search(joined)
         if match:

@@ -45,6 +45,11 @@ class QuestionVocabulary(BaseModel):
     )
 
 
+def _any_of(cues: list[str]) -> re.Pattern[str]:
+    """The cues as one pattern, matched on lower-cased text (IGNORECASE is slow in ``re``)."""
+    return re.compile("|".join(f"(?:{cue.lower()})" for cue in cues))
+
+
 def normalize(text: str) -> str:
     """Lower case, accents and possessives removed, words joined by single spaces:
     "Addison's Disease" -> "addison disease"."""
@@ -57,14 +62,10 @@ class Vocabulary:
 
     def __init__(self, data: QuestionVocabulary) -> None:
         self.data = data
-        self.types = [
-            (name, [re.compile(c, re.IGNORECASE) for c in cues])
-            for name, cues in data.types.items()
-        ]
-        self.populations = {
-            name: [re.compile(c, re.IGNORECASE) for c in cues]
-            for name, cues in data.populations.items()
-        }
+        # One pattern per type (its cues as alternatives): classifying a page's headings at
+        # load time then costs one search per type.
+        self.types = [(name, [_any_of(cues)]) for name, cues in data.types.items()]
+        self.populations = {name: [_any_of(cues)] for name, cues in data.populations.items()}
         self._noise = [re.compile(p, re.IGNORECASE) for p in data.title_noise]
         self._title_types = [
             (name, re.compile(rf"^(?:{'|'.join(words)})\s+|\s+(?:{'|'.join(words)})$"))
@@ -73,11 +74,15 @@ class Vocabulary:
 
     def classify(self, text: str) -> list[str]:
         """The question types ``text`` asks for, main one first (empty when no cue matches)."""
-        return [name for name, cues in self.types if any(c.search(text) for c in cues)]
+        return list(self._classify(text.lower()))
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one vocabulary per process; headings repeat
+    def _classify(self, text: str) -> tuple[str, ...]:
+        return tuple(name for name, cues in self.types if any(c.search(text) for c in cues))
 
     def only_asks(self, text: str) -> bool:
         """Whether ``text`` is nothing but words that ask a type ("side effects", "treatment")."""
-        rest = text
+        rest = text.lower()
         for _, cues in self.types:
             for cue in cues:
                 rest = cue.sub(" ", rest)
@@ -94,7 +99,8 @@ class Vocabulary:
 
     def populations_in(self, text: str) -> set[str]:
         """The special populations that ``text`` names."""
-        return {n for n, cues in self.populations.items() if any(c.search(text) for c in cues)}
+        lower = text.lower()
+        return {n for n, cues in self.populations.items() if any(c.search(lower) for c in cues)}
 
     def title_focus(self, title: str) -> tuple[str, str | None]:
         """A page title's subject and the type of page it names: "Adult Hodgkin Lymphoma
