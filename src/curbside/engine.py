@@ -237,7 +237,7 @@ class Engine:
         # Issue 17: a trusted source's own answer, only where no curated statement applies and
         # the question is not about a particular patient (curated knowledge always comes first).
         uncurated = reasoning.out_of_scope or reasoning.bottom_line is None
-        general = self.general if uncurated and reasoning.patient is None else None
+        general = self.general if uncurated and not _about_a_patient(reasoning) else None
         sourced = general.answer(query, today or date.today()) if general is not None else None
         if sourced is not None:
             article = sourced
@@ -249,3 +249,13 @@ class Engine:
             return article
         names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
         return self.publish(article, names)
+
+
+def _about_a_patient(reasoning: Reasoning) -> bool:
+    """Whether the question gives a particular patient's values (counts, temperature, age,
+    grade, medicines): then it is not a general question."""
+    p = reasoning.patient
+    if p is None:
+        return False
+    values = (p.anc_per_uL, p.temperature_c, p.age_years, p.ctcae_grade)
+    return any(v is not None for v in values) or bool(p.medications)

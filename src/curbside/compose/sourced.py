@@ -16,6 +16,7 @@ from curbside.compose.wording import disclaimer
 from curbside.general import Broader
 from curbside.general.candidates import Candidate
 from curbside.general.structure import Block
+from curbside.general.vocabulary import vocabulary
 from curbside.models import Article, ArticleStatement, CitedText, Query, Reference, Section
 
 MAX_STATEMENTS = 40  # a long PDQ section is cut here, and the note says so
@@ -68,7 +69,7 @@ def topic_title(candidate: Candidate) -> str:
             return heading
         return f"{candidate.focus}: {heading}"
     template = _TITLES.get(candidate.qtype, "{focus}")
-    return template.format(focus=candidate.focus)
+    return template.format(focus=vocabulary().title_focus(candidate.focus)[0] or candidate.focus)
 
 
 def reference(candidate: Candidate) -> Reference:

@@ -83,7 +83,9 @@ def build(
 def _page(doc: StoredDocument, vocab: Vocabulary, foci: FocusVocabulary) -> list[Candidate]:
     focus, page_type = vocab.title_focus(doc.title)
     group = f"nci:{normalize(focus)}"
-    foci.add(group, [focus], kind="drug" if "/drugs/" in (doc.url or "") else "page")
+    drug = "/drugs/" in (doc.url or "")
+    names = [focus, vocab.without_salt(focus)] if drug else [focus]
+    foci.add(group, names, kind="drug" if drug else "page")
     audience = str(doc.meta.get("audience") or "patient")
     reviewed = str(doc.meta["last_reviewed"]) if doc.meta.get("last_reviewed") else None
     paths = _strings(doc.meta.get("sections"))

@@ -26,6 +26,7 @@ AUDIENCE_BONUS = 0.2  # the reader's version of a page (patient, professional) w
 NAME_BONUS = 0.1  # the held focus is the very name the question used
 MIN_SUPPORT = 0.5  # share of the question's weighted words the held question + answer hold
 NARROWER = 0.25  # of the question similarity: the held question's words the question holds
+POPULATION_PENALTY = 0.3  # the held answer is for a special population the question is not
 DEPTH_PENALTY = 0.05  # per level below a page's sections
 NARROWER_OPENING = 0.3  # an answer that opens on a narrower question than it was filed under
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -173,6 +174,8 @@ class EntailmentIndex:
             if narrower_opening(answer):
                 a_sim -= NARROWER_OPENING
             score = QUESTION_SHARE * q_sim + (1 - QUESTION_SHARE) * a_sim
+            if self.vocab.populations_in(held_question) - question.populations:
+                score -= POPULATION_PENALTY  # "Kidney Stones in Children" for kidney stones
             if candidate.section is not None:  # a subsection answers a narrower question
                 score -= DEPTH_PENALTY * max(0, candidate.section.count(" > ") - 1)
             if candidate.audience == wanted:

@@ -25,6 +25,7 @@ _ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+")
 _INLINE_ITEMS = re.compile(r"\s{2,}-\s+|^-\s+")
 _END = re.compile(r"[.!?:;)\]\"”]$")
 MAX_HEADING_WORDS = 10
+_CREDIT = re.compile(r"^(?:credit|image|photo)s?\s*:", re.IGNORECASE)
 KEPT_SHARE = 0.8
 
 
@@ -100,6 +101,8 @@ def _read(raw: str, passage: StoredPassage) -> list[Block] | None:
         if items:
             close()
         cleaned = clean(text)
+        if _CREDIT.match(cleaned):
+            continue  # an image's credit line, not the answer's words
         following = next((n for n in lines[at + 1 :] if n), "")
         if (
             cleaned

@@ -43,6 +43,9 @@ class QuestionVocabulary(BaseModel):
     title_noise: list[str] = Field(
         default_factory=list, description="Patterns removed from page titles (PDQ, version)."
     )
+    salts: list[str] = Field(
+        default_factory=list, description="Words naming a drug's salt ('citrate'), not the drug."
+    )
 
 
 def _any_of(cues: list[str]) -> re.Pattern[str]:
@@ -68,7 +71,12 @@ class Vocabulary:
         self.populations = {name: [_any_of(cues)] for name, cues in data.populations.items()}
         self._noise = [re.compile(p, re.IGNORECASE) for p in data.title_noise]
         self._title_types = [
-            (name, re.compile(rf"^(?:{'|'.join(words)})\s+|\s+(?:{'|'.join(words)})$"))
+            (
+                name,
+                re.compile(
+                    rf"^(?:{'|'.join(words)})(?:\s+(?:of|for))?\s+|\s+(?:{'|'.join(words)})$"
+                ),
+            )
             for name, words in data.title_types.items()
         ]
 
@@ -101,6 +109,12 @@ class Vocabulary:
         """The special populations that ``text`` names."""
         lower = text.lower()
         return {n for n, cues in self.populations.items() if any(c.search(lower) for c in cues)}
+
+    def without_salt(self, name: str) -> str:
+        """A drug's name without its salt: "Tamoxifen Citrate" -> "Tamoxifen"."""
+        salts = set(self.data.salts)
+        kept = [w for w in name.split() if w.lower() not in salts]
+        return " ".join(kept) if kept else name
 
     def title_focus(self, title: str) -> tuple[str, str | None]:
         """A page title's subject and the type of page it names: "Adult Hodgkin Lymphoma
