@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from curbside.compose.render import render
 from curbside.engine import Engine
 from curbside.evaluate import load_eval_file, run_question
 from curbside.ingest.chunking import collapse
@@ -148,9 +149,18 @@ def test_nci_answer_cites_publisher_page_and_last_review(general_engine: Engine)
     assert reference.publisher == "National Cancer Institute"
     assert reference.url and reference.url.startswith("https://www.cancer.gov/")
     assert reference.last_reviewed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", reference.last_reviewed)
+    assert reference.locator.endswith(f"last reviewed {reference.last_reviewed}")
     held = source_text(reference.path or "")
     assert all(t in held for t in texts(article))
     assert contract_problems(article) == []
+
+
+def test_sourced_article_renders_in_every_format(general_engine: Engine) -> None:
+    article = general_engine.ask("What are the side effects of pembrolizumab?", "patient")
+    markdown = render(article, "markdown")
+    assert "sourced" in markdown and "last reviewed" in markdown
+    html = render(article, "html")
+    assert 'data-coverage="sourced"' in html and "cancer.gov" in html
 
 
 def test_patients_get_the_patient_page_and_physicians_the_professional_one(

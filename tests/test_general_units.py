@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from curbside.evaluate import Expect
 from curbside.general.candidates import build
 from curbside.general.focus import FocusVocabulary, name_forms
 from curbside.general.question import question_sentences, understand_general
@@ -161,3 +162,11 @@ def test_foci_share_a_concept_and_a_drug_comes_first_for_its_side_effects() -> N
     treated = understand_general(asked, foci, vocabulary())
     assert treated.focus is not None and treated.focus.text == "lung cancer"
     assert not foci.find("a positive DAT on day 10")  # a short synonym is not looked for
+
+
+def test_eval_files_accept_sourced_alone_or_in_a_list() -> None:
+    assert Expect.model_validate({"coverage": "sourced"}).coverage == "sourced"
+    listed = Expect.model_validate({"coverage": ["sourced", "digest", "curated"]})
+    assert listed.coverage == ["sourced", "digest", "curated"]
+    with pytest.raises(ValueError):
+        Expect.model_validate({"coverage": ["sourced", "quoted"]})

@@ -75,6 +75,8 @@ def topic_title(candidate: Candidate) -> str:
 def reference(candidate: Candidate) -> Reference:
     page = candidate.title if candidate.source == "NCI" else candidate.focus
     locator = candidate.section.split(" > ", 1)[-1] if candidate.section else candidate.question
+    if candidate.reviewed:  # shown wherever the reference is (the field is in the JSON too)
+        locator = f"{locator}; last reviewed {candidate.reviewed}"
     return Reference(
         n=1,
         source_id=candidate.document_key,
