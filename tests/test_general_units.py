@@ -170,3 +170,11 @@ def test_eval_files_accept_sourced_alone_or_in_a_list() -> None:
     assert listed.coverage == ["sourced", "digest", "curated"]
     with pytest.raises(ValueError):
         Expect.model_validate({"coverage": ["sourced", "quoted"]})
+
+
+def test_long_ingests_show_time_left() -> None:
+    from curbside.ingest.run import eta
+
+    assert eta(10, 100, 20.0) == ", about 3 min 0 s left"
+    assert eta(50, 100, 10.0) == ", about 10 s left"
+    assert eta(0, 100, 5.0) == "" and eta(100, 100, 5.0) == ""

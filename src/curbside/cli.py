@@ -157,7 +157,7 @@ def _progress(line: str) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from curbside.ingest.run import ingest
+    from curbside.ingest.run import eta, ingest
     from curbside.retrieve import Retriever
     from curbside.settings import Settings
 
@@ -171,8 +171,11 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"curbside: skipped a file that could not be read: {failure}", file=sys.stderr)
     embedded = 0
     if retriever.dense is not None:
+        began = time.perf_counter()
         embedded = retriever.dense.embed_missing(
-            lambda done, total: _progress(f"embedded {done}/{total} passages")
+            lambda done, total: _progress(
+                f"embedded {done}/{total} passages{eta(done, total, time.perf_counter() - began)}"
+            )
         )
     retriever.lexical.refresh()
     counts = retriever.store.counts()

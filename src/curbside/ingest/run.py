@@ -45,6 +45,15 @@ class IngestReport:
         return self.added + self.replaced + self.unchanged
 
 
+def eta(done: int, total: int, seconds: float) -> str:
+    """ ", about 3 min 20 s left" from the rate so far ("" when done or nothing is done yet)."""
+    if done <= 0 or done >= total or seconds <= 0:
+        return ""
+    left = round((total - done) * seconds / done)
+    minutes, secs = divmod(left, 60)
+    return f", about {minutes} min {secs} s left" if minutes else f", about {secs} s left"
+
+
 def walk(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     """Files to ingest, and whether each was named directly (True) or found in a folder."""
     for path in paths:
@@ -65,11 +74,12 @@ def ingest(
     """Read every file under `paths` into `store` and report what happened to each."""
     report = IngestReport()
     files = list(walk(paths))
-    last = time.monotonic()
+    start = last = time.monotonic()
     for n, (path, named) in enumerate(files, start=1):
         _ingest_one(path.resolve(), named, store, report)
         if progress and (time.monotonic() - last >= PROGRESS_EVERY_S or n == len(files)):
-            progress(f"{n}/{len(files)} files, {report.passages} passages")
+            left = eta(n, len(files), time.monotonic() - start)
+            progress(f"{n}/{len(files)} files, {report.passages} passages{left}")
             last = time.monotonic()
     for path in paths:
         if path.is_dir():
