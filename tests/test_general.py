@@ -229,3 +229,18 @@ def test_question_about_a_patient_values_is_not_a_general_question(general_engin
     article = general_engine.ask(question)
     assert "alzheimer" not in article.answer_text().lower()  # DAT is not asked as a disease
     assert article.coverage != "sourced"
+
+
+def test_long_consumer_message_is_answered_for_its_question(general_engine: Engine) -> None:
+    message = (
+        "Dear Sir/Madam, I'm 35 years old and my father was diagnosed last year. "
+        "We are very worried. Please let me know how Parkinson's disease is treated. Thank you"
+    )
+    article = general_engine.ask(message, "patient")
+    assert article.coverage == "sourced"
+    assert article.title.startswith("Treatment of") and "Parkinson" in article.title
+
+
+def test_a_child_age_makes_it_a_question_about_children(general_engine: Engine) -> None:
+    article = general_engine.ask("How is Parkinson's disease treated in a 10-year-old?")
+    assert article.coverage != "sourced"

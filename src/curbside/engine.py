@@ -252,10 +252,12 @@ class Engine:
 
 
 def _about_a_patient(reasoning: Reasoning) -> bool:
-    """Whether the question gives a particular patient's values (counts, temperature, age,
-    grade, medicines): then it is not a general question."""
+    """Whether the question gives a particular patient's values (counts, temperature, grade,
+    medicines): then it is not a general question. An age alone ("I'm 35 years old, is there
+    treatment for ...") does not make it one; a child's age makes it a question about children,
+    which only an answer written for children may answer (``general/questions.yaml``)."""
     p = reasoning.patient
     if p is None:
         return False
-    values = (p.anc_per_uL, p.temperature_c, p.age_years, p.ctcae_grade)
+    values = (p.anc_per_uL, p.temperature_c, p.ctcae_grade)
     return any(v is not None for v in values) or bool(p.medications)

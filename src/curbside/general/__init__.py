@@ -110,10 +110,10 @@ class General:
                         said = _IS_A.search(sentence)
                         if said is None:
                             continue
-                        kinds = [
+                        kinds = [  # a drug, a disorder or a page: not a loose topic
                             f
                             for f in self.foci.find(sentence[said.end() :])
-                            if not f.groups & focus.groups
+                            if not f.groups & focus.groups and f.kinds - {"topic"}
                         ]
                         if not kinds:
                             continue

@@ -24,7 +24,7 @@ from curbside.retrieve.terms import content_terms, stem
 QUESTION_SHARE = 0.5  # of the similarity: the held question (the rest: its answer)
 AUDIENCE_BONUS = 0.2  # the reader's version of a page (patient, professional) when close
 NAME_BONUS = 0.1  # the held focus is the very name the question used
-MIN_SUPPORT = 0.5  # share of the question's weighted words the held question + answer hold
+MIN_SUPPORT = 0.4  # share of the question's weighted words the held question + answer hold
 NARROWER = 0.25  # of the question similarity: the held question's words the question holds
 POPULATION_PENALTY = 0.3  # the held answer is for a special population the question is not
 DEPTH_PENALTY = 0.05  # per level below a page's sections
@@ -153,6 +153,9 @@ class EntailmentIndex:
             return []
         asked = " ".join(question.sentences)
         terms = weighted_terms(asked, weights)
+        # What must be covered: the words that say what is asked, not "please let me know".
+        kept = {term(w) for w in _WORD.findall(asked) if not self.vocab.asks_nothing(w)}
+        asked_terms = {t: w for t, w in terms.items() if t in kept}
         texts = answers([self.candidates[n] for n in chosen])
         wanted = "patient" if audience == "patient" else "professional"
         matches = []
@@ -168,7 +171,7 @@ class EntailmentIndex:
             q_sim = (1 - NARROWER) * coverage(terms, held_question)
             q_sim += NARROWER * coverage(held_terms, asked)
             answer = texts.get(position, "")
-            if coverage(terms, f"{held_question} {answer}") < MIN_SUPPORT:
+            if coverage(asked_terms, f"{held_question} {answer}") < MIN_SUPPORT:
                 continue  # the question asks much that this answer does not speak of
             a_sim = coverage(terms, answer) * (0.5 + 0.5 * prose_share(answer))
             if narrower_opening(answer):

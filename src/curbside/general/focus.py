@@ -49,6 +49,19 @@ _GENERIC = STOPWORDS | {
     "type",
     "types",
     "new",
+    "tumor",
+    "tumors",
+    "tumour",
+    "tumours",
+    "neoplasm",
+    "neoplasms",
+    "malignancy",
+    "growth",
+    "lesion",
+    "lesions",
+    "infection",
+    "infections",
+    "inflammation",
 }
 
 
@@ -127,7 +140,9 @@ class FocusVocabulary:
                 if all(w in _GENERIC or w.isdigit() for w in words):
                     continue
                 self.names.setdefault(form, set()).add(group)
-        for cui in cuis:
+        # Groups are linked by their main concept only (a source's first CUI): a page that also
+        # lists a broad concept ("Pain" for loin pain hematuria syndrome) is not about it.
+        for cui in list(cuis)[:1]:
             self.cuis.setdefault(cui, set()).add(group)
             self.group_cuis.setdefault(group, set()).add(cui)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 from curbside.general.focus import FocusMatch, FocusVocabulary
 from curbside.general.vocabulary import INFORMATION, Vocabulary, normalize
@@ -63,7 +64,7 @@ def question_sentences(text: str) -> list[str]:
 
 def understand_general(text: str, foci: FocusVocabulary, vocab: Vocabulary) -> GeneralQuestion:
     """The question sentences, types and foci of ``text``."""
-    sentences = question_sentences(text)
+    sentences = question_sentences(unescape(text))  # "&quot;hypothyroidism&quot;"
     asked = " ".join(sentences)
     types = vocab.classify(asked) or vocab.classify(text) or [INFORMATION]
     if INFORMATION not in types:
@@ -76,16 +77,30 @@ def understand_general(text: str, foci: FocusVocabulary, vocab: Vocabulary) -> G
             f for f in found if not vocab.populations_in(f.text) and not vocab.only_asks(f.text)
         ]
 
-    in_asked = kept(foci.find(asked))
-    found = in_asked or kept(foci.find(text))
-    where = asked if in_asked else text
+    # Foci of the asking sentences first; one named elsewhere (a subject line, the story)
+    # comes after them, unless it is of a kind the type asks about before theirs ("Acoustic
+    # neuroma" in the subject line before "tumor" in "any information on said tumor?").
+    in_asked = _rank(kept(foci.find(asked)), asked, types[0], vocab)
+    named = {f.text for f in in_asked}
+    elsewhere = [
+        f for f in _rank(kept(foci.find(text)), text, types[0], vocab) if f.text not in named
+    ]
+    order = DRUG_FIRST if types[0] in DRUG_TYPES else DISORDER_FIRST
+    ranked = sorted(
+        [(f, 0, n) for n, f in enumerate(in_asked)] + [(f, 1, n) for n, f in enumerate(elsewhere)],
+        key=lambda item: (_kind_rank(item[0], order), item[1], item[2]),
+    )
     return GeneralQuestion(
         text=text,
         sentences=sentences,
         types=types,
-        foci=_rank(found, where, types[0], vocab),
+        foci=[f for f, _, _ in ranked],
         populations=vocab.populations_in(text),
     )
+
+
+def _kind_rank(match: FocusMatch, order: list[str]) -> int:
+    return min((order.index(k) for k in match.kinds if k in order), default=len(order))
 
 
 def _rank(found: list[FocusMatch], text: str, qtype: str, vocab: Vocabulary) -> list[FocusMatch]:
@@ -103,8 +118,7 @@ def _rank(found: list[FocusMatch], text: str, qtype: str, vocab: Vocabulary) -> 
             distance = float(match.start - cue_at)
         else:
             distance = 1.5 * (cue_at - match.end)
-        kind = min((order.index(k) for k in match.kinds if k in order), default=len(order))
-        return kind, distance - 2.0 * (match.end - match.start), match.start
+        return _kind_rank(match, order), distance - 2.0 * (match.end - match.start), match.start
 
     return sorted(found, key=key)
 

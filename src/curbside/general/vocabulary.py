@@ -43,6 +43,9 @@ class QuestionVocabulary(BaseModel):
     title_noise: list[str] = Field(
         default_factory=list, description="Patterns removed from page titles (PDQ, version)."
     )
+    filler: list[str] = Field(
+        default_factory=list, description="Words of a message that ask nothing ('please')."
+    )
     salts: list[str] = Field(
         default_factory=list, description="Words naming a drug's salt ('citrate'), not the drug."
     )
@@ -70,6 +73,7 @@ class Vocabulary:
         self.types = [(name, [_any_of(cues)]) for name, cues in data.types.items()]
         self.populations = {name: [_any_of(cues)] for name, cues in data.populations.items()}
         self._noise = [re.compile(p, re.IGNORECASE) for p in data.title_noise]
+        self._filler = frozenset(w.lower() for w in data.filler)
         self._title_types = [
             (
                 name,
@@ -109,6 +113,10 @@ class Vocabulary:
         """The special populations that ``text`` names."""
         lower = text.lower()
         return {n for n, cues in self.populations.items() if any(c.search(lower) for c in cues)}
+
+    def asks_nothing(self, word: str) -> bool:
+        """Whether a word is filler or a word that only asks a type ("information", "treat")."""
+        return word.lower() in self._filler or self.only_asks(word)
 
     def without_salt(self, name: str) -> str:
         """A drug's name without its salt: "Tamoxifen Citrate" -> "Tamoxifen"."""
