@@ -244,3 +244,36 @@ def test_long_consumer_message_is_answered_for_its_question(general_engine: Engi
 def test_a_child_age_makes_it_a_question_about_children(general_engine: Engine) -> None:
     article = general_engine.ask("How is Parkinson's disease treated in a 10-year-old?")
     assert article.coverage != "sourced"
+
+
+class FakeDense:
+    """Vectors for some passages: a cosine of 1.0 for those of one document, 0 elsewhere."""
+
+    def __init__(self, favoured: set[int]) -> None:
+        self.favoured = favoured
+
+    def size(self) -> int:
+        return len(self.favoured)
+
+    def search(self, text: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        return [(i, 1.0 if i in self.favoured else 0.0) for i in sorted(allowed or set())][:k]
+
+
+def test_dense_similarity_reranks_entailed_answers_when_vectors_exist(
+    general_engine: Engine,
+) -> None:
+    general = general_engine.general
+    assert general is not None
+    question = general.general.understand("How is Parkinson's disease treated?")
+    weights = general.lexical.term_weights(" ".join(question.sentences))
+    matches = general.general.entail(question, "patient", weights)
+    assert len(matches) >= 2
+    second = matches[1].candidate  # within DENSE_SHARE of the first
+    general.dense = FakeDense({p.id for p in general.general.passages(second)})
+    try:
+        reranked = general.with_dense(" ".join(question.sentences), matches)
+        assert reranked[0].candidate == second
+        general.dense = FakeDense(set())  # no vectors yet: the lexical order stands
+        assert general.with_dense("x", matches) == matches
+    finally:
+        general.dense = None

@@ -168,7 +168,7 @@ class Engine:
             return None
         drugs = [d.name for d in self.kb.drugs.values()]
         drugs += [d.generic for d in self.store.label_drugs()]
-        return GeneralAnswers(self.store, self.retriever.lexical, drugs)
+        return GeneralAnswers(self.store, self.retriever.lexical, drugs, self.retriever.dense)
 
     def retrieve(self, query: Query, reasoning: Reasoning) -> Evidence:
         """Label text for label-only drugs; digest quotations when nothing curated applies."""

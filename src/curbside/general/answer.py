@@ -8,11 +8,14 @@ type (the quoted passage's section or the sentence itself carries a cue of that 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
+from typing import Protocol
 
 from curbside.compose.quotes import Quote
 from curbside.compose.sourced import compose_sourced
 from curbside.general import General
+from curbside.general.entail import Match
 from curbside.general.structure import blocks
 from curbside.general.vocabulary import INFORMATION, normalize
 from curbside.models import Article, Query
@@ -22,12 +25,53 @@ from curbside.retrieve.store import EvidenceStore
 _NEVER = "qzxqvjkwpt"  # a word no source uses
 
 
+DENSE_SHARE = 0.5  # weight of the best cosine of an answer's passages, when vectors exist
+
+
+class DenseSearch(Protocol):
+    """What the sourced tier needs of a dense index (``retrieve.dense.DenseIndex``)."""
+
+    def size(self) -> int: ...
+
+    def search(
+        self, text: str, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]: ...
+
+
 class GeneralAnswers:
     """Sourced answers and on-topic digests for general questions."""
 
-    def __init__(self, store: EvidenceStore, lexical: TantivyIndex, drugs: Iterable[str]) -> None:
+    def __init__(
+        self,
+        store: EvidenceStore,
+        lexical: TantivyIndex,
+        drugs: Iterable[str],
+        dense: DenseSearch | None = None,
+    ) -> None:
         self.general = General(store, drugs)
         self.lexical = lexical
+        self.dense = dense
+
+    def with_dense(self, asked: str, matches: list[Match]) -> list[Match]:
+        """The matches re-ranked with the dense similarity of the question to each answer (its
+        best passage), when the passages have vectors; as they are otherwise."""
+        if self.dense is None or not matches or self.dense.size() == 0:
+            return matches
+        passages = {m.candidate: self.general.passages(m.candidate) for m in matches}
+        allowed = {p.id for held in passages.values() for p in held}
+        cosine = dict(self.dense.search(asked, len(allowed), allowed)) if allowed else {}
+        if not cosine:
+            return matches
+        scored = [
+            replace(
+                m,
+                score=m.score
+                + DENSE_SHARE
+                * max((cosine.get(p.id, 0.0) for p in passages[m.candidate]), default=0.0),
+            )
+            for m in matches
+        ]
+        return sorted(scored, key=lambda m: -m.score)
 
     def answer(self, query: Query, today: date) -> Article | None:
         """The sourced article for ``query``, or None when no held answer is entailed."""
@@ -43,6 +87,7 @@ class GeneralAnswers:
             if broader is not None:
                 question, link = broader
                 matches = self.general.entail(question, query.audience, weights)
+        matches = self.with_dense(" ".join(question.sentences), matches)
         for match in matches[:3]:
             found = blocks(self.general.passages(match.candidate))
             if any(b.kind != "heading" for b in found):
