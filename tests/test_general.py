@@ -197,6 +197,8 @@ def test_drug_without_an_answer_of_that_type_is_answered_for_its_kind(
         "How is florbian fever treated?",
         "How do I calibrate a quokka spectrometer?",
         "Is it safe to take vortiglazine with grapefruit juice?",
+        "Please help me.",  # a message that names nothing: no quotes picked by its words
+        "How do I treat this pls",
     ],
 )
 def test_focus_absent_from_the_sources_gets_no_quotes(

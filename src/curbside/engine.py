@@ -183,16 +183,19 @@ class Engine:
         retriever = self.retriever
         assert retriever is not None
         names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
-        filters = filters_for(query, names)
-        result = retriever.search(query.text, k=DIGEST_PASSAGES, filters=filters)
-        if filters and not result.hits:  # nothing about that drug or kind: search everything
-            result = retriever.search(query.text, k=DIGEST_PASSAGES)
-        note = f"The evidence search was lexical only: {result.note}." if result.note else None
         about = [n.lower() for n in [*names, *query.unknown_drugs]]
-        weights = retriever.lexical.term_weights(query.text)
-        quotes = digest_quotes(query.text, result.hits, about, weights)
-        if not about and self.general is not None:  # a general question: on focus and type
-            quotes = self.general.on_topic(query.text, quotes)
+        # A general question (issue 17) is searched by its question sentences, not its story.
+        general = self.general if not about else None
+        text = general.asked(query.text) if general is not None else query.text
+        filters = filters_for(query, names)
+        result = retriever.search(text, k=DIGEST_PASSAGES, filters=filters)
+        if filters and not result.hits:  # nothing about that drug or kind: search everything
+            result = retriever.search(text, k=DIGEST_PASSAGES)
+        note = f"The evidence search was lexical only: {result.note}." if result.note else None
+        weights = retriever.lexical.term_weights(text)
+        quotes = digest_quotes(text, result.hits, about, weights)
+        if general is not None:  # only quotations on the question's focus and type
+            quotes = general.on_topic(query.text, quotes)
         return Evidence(digest=quotes, note=note)
 
     def ask(

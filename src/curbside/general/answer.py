@@ -22,9 +22,6 @@ from curbside.models import Article, Query
 from curbside.retrieve.lexical import TantivyIndex
 from curbside.retrieve.store import EvidenceStore
 
-_NEVER = "qzxqvjkwpt"  # a word no source uses
-
-
 DENSE_SHARE = 0.5  # weight of the best cosine of an answer's passages, when vectors exist
 
 
@@ -73,6 +70,16 @@ class GeneralAnswers:
         ]
         return sorted(scored, key=lambda m: -m.score)
 
+    def asked(self, text: str) -> str:
+        """What ``text`` asks: its question sentences, with its focus when they do not name it
+        ("My father has gout. How can he lower it?" is searched as "How can he lower it? gout")."""
+        question = self.general.understand(text)
+        asked = " ".join(question.sentences)
+        focus = question.focus
+        if focus is not None and focus.text not in normalize(asked):
+            asked = f"{asked} {focus.text}"
+        return asked
+
     def answer(self, query: Query, today: date) -> Article | None:
         """The sourced article for ``query``, or None when no held answer is entailed."""
         question = self.general.understand(query.text)
@@ -94,26 +101,18 @@ class GeneralAnswers:
                 return compose_sourced(query, match.candidate, found, today, link)
         return None
 
-    def _unheld(self, text: str) -> bool:
-        """Whether a content word of ``text`` occurs in no passage held."""
-        never = self.lexical.term_weights(_NEVER)[_NEVER]  # the weight of an unseen word
-        weights = self.lexical.term_weights(text)
-        asks = self.general.vocab
-        return any(
-            weight >= never and len(word) > 3 and not asks.only_asks(word)
-            for word, weight in weights.items()
-        )
-
     def on_topic(self, text: str, quotes: list[Quote]) -> list[Quote]:
-        """The quotations about the question's focus (any of its names, when the focus is one
-        the sources name; the digest's own weighting of rare words otherwise) and its type."""
+        """The quotations that name the question's focus (any of its names) and speak to its
+        type; none when the question names no focus the sources hold."""
         question = self.general.understand(text)
-        if question.focus is None and self._unheld(" ".join(question.sentences)):
-            return []  # it asks about something no source held names: nothing is on topic
-        names: set[str] = set()
-        if question.focus is not None:
-            names = self.general.names_of(set().union(*(f.groups for f in question.foci)))
-            names |= {f.text for f in question.foci}
+        focus = question.focus
+        if focus is None:
+            return []  # no focus the sources name: nothing can be shown to be on topic
+        asked = normalize(" ".join(question.sentences))
+        if focus.kinds <= {"topic"} and focus.text not in asked:
+            return []  # a loose topic ("pain") mentioned in the story is no focus to quote on
+        names = self.general.names_of(set().union(*(f.groups for f in question.foci)))
+        names |= {f.text for f in question.foci}
         qtype = question.qtype
         vocab = self.general.vocab
         kept = []
