@@ -49,6 +49,8 @@ test: lint typecheck e2e-setup
 bench: $(STAMP)
 	$(BIN)/python bench/bench_answer.py
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_general_understand.py
+	$(BIN)/python bench/bench_entailment.py
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_scale.py
 

@@ -61,8 +61,13 @@ def test_patient_reads_the_label_section_in_plain_title(evidence_engine: Engine)
     assert contract_problems(article) == []
 
 
+# A question about Acanthamoeba keratitis that no held answer entails (the CDC's own answer to
+# "Who is at risk for Acanthamoeba keratitis?" is a sourced answer: tests/test_general.py).
+DIGEST_QUESTION = "Is Acanthamoeba keratitis more common in swimmers who wear contact lenses?"
+
+
 def test_digest_quotes_relevant_sentences_exactly(evidence_engine: Engine) -> None:
-    article = evidence_engine.ask("Who is at risk for Acanthamoeba keratitis?")
+    article = evidence_engine.ask(DIGEST_QUESTION)
     assert article.coverage == "digest"
     assert "No reviewed Curbside guidance" in article.bottom_line.text
     assert article.bottom_line.citations == [r.n for r in article.references]
@@ -114,7 +119,7 @@ def test_digest_never_quotes_a_dose(evidence_engine: Engine) -> None:
 
 @pytest.mark.parametrize("audience", ["patient", "nurse"])
 def test_digest_wording_for_each_reader(evidence_engine: Engine, audience: str) -> None:
-    article = evidence_engine.ask("Who is at risk for Acanthamoeba keratitis?", audience=audience)  # type: ignore[arg-type]
+    article = evidence_engine.ask(DIGEST_QUESTION, audience=audience)  # type: ignore[arg-type]
     assert article.coverage == "digest" and contract_problems(article) == []
 
 

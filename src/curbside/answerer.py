@@ -19,6 +19,7 @@ from pathlib import Path
 
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
+from curbside.general.answer import GeneralAnswers
 from curbside.knowledge.base import KnowledgeBase
 from curbside.models import Article, Audience, Measurement, Query, Support
 from curbside.patient.merge import merge
@@ -117,11 +118,20 @@ class Answerer:
         warnings = [*completed.warnings, *assessment.warnings]
         return completed.model_copy(update={"warnings": warnings}), assessment
 
+    @cached_property
+    def general(self) -> GeneralAnswers | None:
+        """Trusted sources' own answers (issue 17), built from the store on first use."""
+        if self.store is None or self.retriever is None:
+            return None
+        drugs = [d.name for d in self.kb.drugs.values()]
+        drugs += [d.generic for d in self.store.label_drugs()]
+        return GeneralAnswers(self.store, self.retriever.lexical, drugs, self.retriever.dense)
+
     def retrieve(self, query: Query, reasoning: Reasoning) -> Evidence:
         """Label text for label-only drugs; digest quotations when nothing curated applies."""
         if self.store is None:
             return Evidence()
-        if not (reasoning.out_of_scope or reasoning.bottom_line is None):
+        if reasoning.curated:
             labels = {
                 drug: label_quotes(self.store.passages_of([f"label:{drug}"]))
                 for drug in query.label_drugs
@@ -130,14 +140,19 @@ class Answerer:
         retriever = self.retriever
         assert retriever is not None
         names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
-        filters = filters_for(query, names)
-        result = retriever.search(query.text, k=DIGEST_PASSAGES, filters=filters)
-        if filters and not result.hits:  # nothing about that drug or kind: search everything
-            result = retriever.search(query.text, k=DIGEST_PASSAGES)
-        note = f"The evidence search was lexical only: {result.note}." if result.note else None
         about = [n.lower() for n in [*names, *query.unknown_drugs]]
-        weights = retriever.lexical.term_weights(query.text)
-        quotes = digest_quotes(query.text, result.hits, about, weights)
+        # A general question (issue 17) is searched by its question sentences, not its story.
+        general = self.general if not about else None
+        text = general.asked(query.text) if general is not None else query.text
+        filters = filters_for(query, names)
+        result = retriever.search(text, k=DIGEST_PASSAGES, filters=filters)
+        if filters and not result.hits:  # nothing about that drug or kind: search everything
+            result = retriever.search(text, k=DIGEST_PASSAGES)
+        note = f"The evidence search was lexical only: {result.note}." if result.note else None
+        weights = retriever.lexical.term_weights(text)
+        quotes = digest_quotes(text, result.hits, about, weights)
+        if general is not None:  # only quotations on the question's focus and type
+            quotes = general.on_topic(query.text, quotes)
         return Evidence(digest=quotes, note=note)
 
     @property
@@ -221,8 +236,15 @@ class Answerer:
     ) -> Answered:
         query, assessment = self.assess(query, patient)
         reasoning = self.reasoner.reason(query, assessment)
-        evidence = self.retrieve(query, reasoning)
-        article = compose(query, reasoning, evidence, self.kb, today or date.today())
+        # Issue 17: a trusted source's own answer, only where no curated statement applies and
+        # the question is not about a particular patient (curated knowledge always comes first).
+        asked_of = None if reasoning.curated or _about_a_patient(reasoning) else self.general
+        sourced = asked_of.answer(query, today or date.today()) if asked_of is not None else None
+        if sourced is not None:
+            article = sourced
+        else:
+            evidence = self.retrieve(query, reasoning)
+            article = compose(query, reasoning, evidence, self.kb, today or date.today())
         article = check_contract(apply_verdicts(article, self.verdicts, self.settings.strict))
         names = [self.kb.drugs[d].name for d in query.drugs] + query.label_drugs
         storable = standalone and article.patient is None and article.coverage != "none"
@@ -240,3 +262,15 @@ def _stamp(paths: list[Path]) -> str:
         except OSError:
             parts.append("-")
     return "/".join(parts)
+
+
+def _about_a_patient(reasoning: Reasoning) -> bool:
+    """Whether the question gives a particular patient's values (counts, temperature, grade,
+    medicines): then it is not a general question. An age alone ("I'm 35 years old, is there
+    treatment for ...") does not make it one; a child's age makes it a question about children,
+    which only an answer written for children may answer (``general/questions.yaml``)."""
+    p = reasoning.patient
+    if p is None:
+        return False
+    values = (p.anc_per_uL, p.temperature_c, p.ctcae_grade)
+    return any(v is not None for v in values) or bool(p.medications)

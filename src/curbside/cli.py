@@ -161,7 +161,7 @@ def _progress(line: str) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from curbside.ingest.run import ingest
+    from curbside.ingest.run import eta, ingest
     from curbside.retrieve import Retriever
     from curbside.settings import Settings
 
@@ -175,15 +175,19 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"curbside: skipped a file that could not be read: {failure}", file=sys.stderr)
     embedded = 0
     if retriever.dense is not None:
+        began = time.perf_counter()
         embedded = retriever.dense.embed_missing(
-            lambda done, total: _progress(f"embedded {done}/{total} passages")
+            lambda done, total: _progress(
+                f"embedded {done}/{total} passages{eta(done, total, time.perf_counter() - began)}"
+            )
         )
     retriever.lexical.refresh()
     counts = retriever.store.counts()
     print(
         f"ingested {result.files} files ({result.added} new, {result.replaced} changed, "
         f"{result.unchanged} unchanged, {result.removed} removed, {len(result.failed)} failed, "
-        f"{len(result.skipped)} of no supported type): {result.passages} passages written, "
+        f"{len(result.skipped)} of no supported type, {len(result.empty)} with nothing to keep"
+        f"): {result.passages} passages written, "
         f"{embedded} embedded, in {time.perf_counter() - start:.1f} s. Store: "
         f"{counts['files']} files, {counts['documents']} documents, {counts['passages']} passages."
     )

@@ -196,6 +196,9 @@ class Reference(BaseModel):
     path: str | None = Field(
         default=None, description="The ingested file quoted, for passages quoted from it."
     )
+    last_reviewed: str | None = Field(
+        default=None, description="When the publisher last reviewed the page, as it says."
+    )
 
 
 class PatientSummary(BaseModel):
@@ -251,7 +254,10 @@ class Article(BaseModel):
 
     question: str = Field(description="The question as asked.")
     audience: Audience = Field(description="Who the wording is for.")
-    coverage: Coverage = Field(description="curated, digest or none.")
+    coverage: Coverage = Field(
+        description="curated (reviewed knowledge), sourced (a trusted source's own answer to "
+        "this question, quoted), digest (quoted passages) or none."
+    )
     title: str = Field(description="Topic title.")
     bottom_line: CitedText = Field(description="One cited sentence answering the question.")
     sections: list[Section] = Field(description="Sections in the order of the brief.")

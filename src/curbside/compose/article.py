@@ -113,7 +113,7 @@ def compose(
     query: Query, reasoning: Reasoning, evidence: Evidence, kb: KnowledgeBase, today: date
 ) -> Article:
     """Build the article of the answer contract from what the reason stage chose."""
-    if reasoning.out_of_scope or (reasoning.bottom_line is None and not reasoning.bottom_finding):
+    if not reasoning.curated:
         if evidence.digest:
             return _digest(query, reasoning, evidence, kb, today)
         return _no_coverage(query, reasoning, evidence, today)

@@ -44,10 +44,18 @@ class Document:
     pharm_classes: list[str] = field(default_factory=list)  # openFDA pharm_class_epc
     set_id: str | None = None  # DailyMed set id, for labels that carry one
     year: int | None = None
+    # Reader-specific facts kept beside the document (MedQuAD: question, qtype, focus, synonyms,
+    # cuis, semantic_group, source; NCI pages: audience, last_reviewed, sections). JSON values.
+    meta: dict[str, object] = field(default_factory=dict)
 
 
 class ReaderError(ValueError):
     """A file that cannot be read: the message says which file and why."""
+
+
+class NothingToIngest(ReaderError):
+    """A readable file with nothing to keep (a MedQuAD file with no answered question): counted
+    as empty when walking a folder, not reported as a failure."""
 
 
 class UnsupportedFile(ReaderError):

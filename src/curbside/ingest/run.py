@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curbside.ingest.document import ReaderError, UnsupportedFile
+from curbside.ingest.document import NothingToIngest, ReaderError, UnsupportedFile
 from curbside.ingest.readers import read_file
 from curbside.retrieve.store import EvidenceStore, file_sha
 
@@ -24,7 +24,7 @@ from curbside.retrieve.store import EvidenceStore, file_sha
 _HOUSEKEEPING = {"readme", "license", "licence", "sources", "kb_readme", "changelog", "notice"}
 PROGRESS_EVERY_S = 2.0
 # Bump when the readers change what they make of a file: every file is then read again.
-READERS_VERSION = 3
+READERS_VERSION = 4
 
 
 @dataclass
@@ -37,11 +37,21 @@ class IngestReport:
     removed: int = 0  # files gone from a folder that was ingested before
     passages: int = 0  # passages written
     skipped: list[str] = field(default_factory=list)  # files of no supported type
+    empty: list[str] = field(default_factory=list)  # readable files with nothing to keep
     failed: list[str] = field(default_factory=list)  # "path: why" for files that could not be read
 
     @property
     def files(self) -> int:
         return self.added + self.replaced + self.unchanged
+
+
+def eta(done: int, total: int, seconds: float) -> str:
+    """ ", about 3 min 20 s left" from the rate so far ("" when done or nothing is done yet)."""
+    if done <= 0 or done >= total or seconds <= 0:
+        return ""
+    left = round((total - done) * seconds / done)
+    minutes, secs = divmod(left, 60)
+    return f", about {minutes} min {secs} s left" if minutes else f", about {secs} s left"
 
 
 def walk(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -64,11 +74,12 @@ def ingest(
     """Read every file under `paths` into `store` and report what happened to each."""
     report = IngestReport()
     files = list(walk(paths))
-    last = time.monotonic()
+    start = last = time.monotonic()
     for n, (path, named) in enumerate(files, start=1):
         _ingest_one(path.resolve(), named, store, report)
         if progress and (time.monotonic() - last >= PROGRESS_EVERY_S or n == len(files)):
-            progress(f"{n}/{len(files)} files, {report.passages} passages")
+            left = eta(n, len(files), time.monotonic() - start)
+            progress(f"{n}/{len(files)} files, {report.passages} passages{left}")
             last = time.monotonic()
     for path in paths:
         if path.is_dir():
@@ -88,6 +99,9 @@ def _ingest_one(path: Path, named: bool, store: EvidenceStore, report: IngestRep
             report.unchanged += 1
             return
         documents = read_file(path)
+    except NothingToIngest:
+        report.empty.append(str(path))
+        return
     except UnsupportedFile as exc:
         if named:
             report.failed.append(str(exc))

@@ -48,6 +48,11 @@ class Reasoning:
     # "Is this febrile neutropenia?", "what is the MASCC score?": a calculator's finding answers.
     bottom_finding: bool = False
 
+    @property
+    def curated(self) -> bool:
+        """Whether reviewed knowledge answers the question (a statement or a finding leads)."""
+        return self.out_of_scope is None and (self.bottom_line is not None or self.bottom_finding)
+
 
 class Reasoner:
     """Matches statements to a query using only the conditions written in the packs."""

@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id);
 CREATE INDEX IF NOT EXISTS passages_text_sha ON passages(text_sha);
+-- Reader-specific facts of a document (issue 17: MedQuAD question, qtype, focus, synonyms, CUIs;
+-- NCI page audience, last-reviewed date, sections), one JSON object per document that has any.
+CREATE TABLE IF NOT EXISTS document_meta (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    meta TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS verdicts (
     statement_id TEXT PRIMARY KEY,
     statement_sha TEXT NOT NULL,
@@ -83,6 +89,19 @@ class StoredPassage:
     url: str | None
     path: str  # the ingested file
     drugs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document with the facts its reader kept (``Document.meta``)."""
+
+    key: str
+    kind: DocumentKind
+    title: str
+    url: str | None
+    year: int | None
+    meta: dict[str, object]
+    path: str  # the ingested file
 
 
 @dataclass(frozen=True)
@@ -183,6 +202,11 @@ class EvidenceStore:
                         doc.year,
                     ),
                 ).lastrowid
+                if doc.meta:
+                    db.execute(
+                        "INSERT INTO document_meta (document_id, meta) VALUES (?, ?)",
+                        (doc_id, json.dumps(doc.meta)),
+                    )
                 db.executemany(
                     'INSERT INTO passages (document_id, ordinal, section, start, "end", text,'
                     " text_sha) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -286,6 +310,17 @@ class EvidenceStore:
             rows = self.db.execute("SELECT key, url FROM documents WHERE url IS NOT NULL")
             keys.update(key for key, found in rows if comparable_url(found) == wanted)
         return keys
+
+    def documents_with_meta(self) -> Iterator[StoredDocument]:
+        """Every document that its reader kept facts about (MedQuAD pairs, NCI pages)."""
+        cursor = self.db.execute(
+            "SELECT d.key, d.kind, d.title, d.url, d.year, m.meta, f.path FROM document_meta m "
+            "JOIN documents d ON d.id = m.document_id JOIN files f ON f.id = d.file_id "
+            "ORDER BY d.id"
+        )
+        while rows := cursor.fetchmany(2000):
+            for key, kind, title, url, year, meta, path in rows:
+                yield StoredDocument(key, kind, title, url, year, json.loads(meta), path)
 
     def document_keys(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT key FROM documents")}

@@ -115,6 +115,7 @@ def read_markdown(path: Path) -> list[Document]:
         raise ReaderError(f"{path}: no text in the Markdown")
     url = str(meta["url"]) if meta.get("url") else None
     nci = str(meta.get("source", "")).upper() == "NCI" or is_cancer_gov(url)
+    headings = [h for h in (first_heading, *(s.split(" > ")[0] for s, _, _ in items)) if h]
     return [
         Document(
             key=f"{'nci' if nci else 'page'}:{path.stem}",
@@ -123,8 +124,32 @@ def read_markdown(path: Path) -> list[Document]:
             passages=passages,
             url=url,
             year=year_of(meta.get("lastReviewed") or meta.get("date")),
+            meta=_page_facts(meta, url, headings, [p.section for p in passages]),
         )
     ]
+
+
+_PROFESSIONAL = re.compile(r"health ?professional version|-hp-pdq\b", re.IGNORECASE)
+
+
+def _page_facts(
+    meta: dict[str, Any], url: str | None, headings: list[str], sections: list[str]
+) -> dict[str, object]:
+    """Audience (patient or professional), last-reviewed date and section paths of a page.
+
+    The audience comes from the page itself where it says so (a PDQ "Health Professional
+    Version", a ``-hp-pdq`` address) before the front matter's ``audienceLevel``, which some
+    health-professional summaries give as "patient"."""
+    said = str(meta.get("audienceLevel") or "").strip().lower()
+    professional = bool(_PROFESSIONAL.search(" ".join([url or "", *headings[:3]])))
+    audience = "professional" if professional or said.startswith("prof") else said or None
+    reviewed = meta.get("lastReviewed")
+    facts: dict[str, object] = {"sections": list(dict.fromkeys(sections))}
+    if audience:
+        facts["audience"] = audience
+    if reviewed:
+        facts["last_reviewed"] = str(reviewed)
+    return facts
 
 
 def is_cancer_gov(url: str | None) -> bool:

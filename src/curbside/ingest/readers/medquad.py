@@ -16,8 +16,8 @@ from html import unescape
 from pathlib import Path
 
 from curbside.ingest.chunking import chunk, collapse, paragraph_spans
-from curbside.ingest.document import Document, ReaderError
-from curbside.ingest.readers.base import element_text
+from curbside.ingest.document import Document, NothingToIngest, ReaderError
+from curbside.ingest.readers.base import element_text, unique
 
 _ANSWER = re.compile(r"<Answer\b[^>]*?(?:/>|>(.*?)</Answer\s*>)", re.DOTALL)
 
@@ -40,6 +40,7 @@ def medquad_documents(path: Path, text: str, root: ET.Element) -> list[Document]
         raise ReaderError(f"{path}: {len(pairs)} QA pairs but {len(answers)} <Answer> elements")
     focus = collapse(root.findtext("Focus") or "")
     source = (root.get("source") or "").strip().lower()
+    shared = _focus_facts(root, focus, root.get("source") or "")
     prefix = f"medquad:{source}:" if source else "medquad:"
     documents: list[Document] = []
     for pair, answer in zip(pairs, answers, strict=True):
@@ -58,8 +59,25 @@ def medquad_documents(path: Path, text: str, root: ET.Element) -> list[Document]
                     title=element_text(question),
                     passages=passages,
                     url=root.get("url") or None,
+                    meta={
+                        **shared,
+                        "question": element_text(question),
+                        "qtype": collapse(question.get("qtype", "")).lower(),
+                    },
                 )
             )
     if not documents:
-        raise ReaderError(f"{path}: no answered questions in the MedQuAD file")
+        raise NothingToIngest(f"{path}: no answered questions in the MedQuAD file")
     return documents
+
+
+def _focus_facts(root: ET.Element, focus: str, source: str) -> dict[str, object]:
+    """What the file says about its focus: synonyms, UMLS CUIs and semantic group, source."""
+    umls = "FocusAnnotations/UMLS"
+    return {
+        "focus": focus,
+        "synonyms": unique(element_text(s) for s in root.findall("FocusAnnotations/Synonyms/*")),
+        "cuis": unique(element_text(c) for c in root.findall(f"{umls}/CUIs/CUI")),
+        "semantic_group": collapse(root.findtext(f"{umls}/SemanticGroup") or ""),
+        "source": source.strip(),
+    }
