@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from curbside.clinical.units import (
+    MAX_ANC_PER_UL,
     MAX_WBC_PER_UL,
     UnitError,
     count_to_per_ul,
@@ -91,30 +92,43 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _read_anc(match: re.Match[str], out: Values) -> None:
+def _count(
+    match: re.Match[str], what: str, small_below: float, maximum: float, out: Values
+) -> Measurement | None:
+    """A count as written, in cells/µL. A bare number of 100 or more is per µL, one below
+    `small_below` (without a thousands comma) is ×10^9/L; anything else is refused with a note."""
     raw = match.group(0).strip()
     num = _number(match.group("num"))
     unit = match.group("unit")
     if unit is None:
-        # A bare number: counts of 100 or more are per µL; small decimals are x10^9/L.
         if num >= 100:
             unit = "/µL"
-        elif num < 30 and "," not in match.group("num"):
+        elif num < small_below and "," not in match.group("num"):
             unit = "x10^9/L"
         else:
-            out.warnings.append(f"ANC '{raw}' has no unit and could be per µL or ×10^9/L; ignored.")
-            return
+            out.warnings.append(
+                f"{what} '{raw}' has no unit and could be per µL or ×10^9/L; ignored."
+            )
+            return None
     try:
-        per_ul = count_to_per_ul(num, unit)
+        per_ul = count_to_per_ul(num, unit, maximum=maximum)
     except UnitError as exc:
-        out.warnings.append(f"ANC '{raw}' ignored: {exc}.")
+        out.warnings.append(f"{what} '{raw}' ignored: {exc}.")
+        return None
+    return Measurement(value=per_ul, unit="cells/µL", original=raw)
+
+
+def _read_anc(match: re.Match[str], out: Values) -> None:
+    anc = _count(match, "ANC", 30, MAX_ANC_PER_UL, out)
+    if anc is None:
         return
-    if out.anc is not None and out.anc.value != per_ul:
+    if out.anc is not None and out.anc.value != anc.value:
         # "ANC was 800, now 1100": the latest value written is the current one.
         out.warnings.append(
-            f"Two ANC values were given ('{out.anc.original}', '{raw}'); the later one was used."
+            f"Two ANC values were given ('{out.anc.original}', '{anc.original}'); the later one "
+            "was used."
         )
-    out.anc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+    out.anc = anc
 
 
 def _read_temperature(
@@ -137,21 +151,7 @@ def _read_temperature(
 
 
 def _read_wbc(match: re.Match[str], out: Values) -> None:
-    raw = match.group(0).strip()
-    num = _number(match.group("num"))
-    unit = match.group("unit")
-    if unit is None:
-        # A bare white count: 100 or more is per µL, a small number is ×10^9/L.
-        if num >= 100:
-            unit = "/µL"
-        elif num < 100 and "," not in match.group("num"):
-            unit = "x10^9/L"
-    try:
-        per_ul = count_to_per_ul(num, unit or "", maximum=MAX_WBC_PER_UL)
-    except UnitError as exc:
-        out.warnings.append(f"WBC '{raw}' ignored: {exc}.")
-        return
-    out.wbc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+    out.wbc = _count(match, "WBC", 100, MAX_WBC_PER_UL, out) or out.wbc
 
 
 def _percent(pattern: re.Pattern[str], text: str, what: str, out: Values) -> float | None:

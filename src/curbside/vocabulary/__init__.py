@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
 
+from curbside.knowledge.schema import SectionKey
 from curbside.vocabulary.schema import Term, Vocabulary
 from curbside.yamlnodes import Loc, line_of, plain_with_lines
 
@@ -25,17 +26,8 @@ BUILTIN = Path(__file__).parent
 # Ids the code itself relies on: the default intent, and the conditions it derives from values.
 REQUIRED_INTENTS = ("management",)
 REQUIRED_CONDITIONS = ("neutropenia", "febrile-neutropenia")
-REQUIRED_SECTIONS = (
-    "severity",
-    "afebrile",
-    "febrile",
-    "growth-factor",
-    "prophylaxis",
-    "drug",
-    "other-causes",
-    "follow-up",
-    "education",
-)
+# Every section key of the knowledge packs needs a heading (the bottom line has none).
+REQUIRED_SECTIONS = tuple(k for k in get_args(SectionKey) if k != "bottom-line")
 
 
 class VocabularyError(ValueError):
