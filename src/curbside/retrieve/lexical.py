@@ -26,6 +26,7 @@ import math
 import re
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -162,6 +163,16 @@ def checked_state(folder: Path) -> int:
     return int(state["seq"])
 
 
+def _discard(path: Path) -> None:
+    """Remove a folder of index files: renamed aside first (at once, even if a thread of tantivy
+    still has a file in it open), then deleted."""
+    if not path.exists():
+        return
+    aside = path.with_name(f"discarded-{uuid.uuid4().hex}")
+    path.rename(aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 class TantivyIndex:
     """BM25 search over the store's passages."""
 
@@ -264,7 +275,7 @@ class TantivyIndex:
         )
         self._index, self._seq = None, -1
         with self._files_locked(exclusive=True):
-            shutil.rmtree(self.path, ignore_errors=True)
+            _discard(self.path)
 
     def _using(self, use: Callable[[Any], T]) -> T:
         """`use(index)`; if the index files fail on the way, rebuild the index and try again."""
@@ -295,10 +306,10 @@ class TantivyIndex:
         del writer, index
         write_state(building, seq)
         self._index = None
-        shutil.rmtree(self.path, ignore_errors=True)  # what is left of a damaged index
+        _discard(self.path)  # what is left of a damaged index
         building.rename(self.path)
         for old in self.folder.glob("generation-*"):  # the layout before the change log
-            shutil.rmtree(old, ignore_errors=True)
+            _discard(old)
         self._seq = checked_state(self.path)
         self._index = self._open()
 
