@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from curbside.models import Query
+from curbside.retrieve.blas import limit_blas_threads
 from curbside.retrieve.dense import DenseIndex
 from curbside.retrieve.embedding import EmbedderUnavailable, load_embedder
 from curbside.retrieve.fusion import convex, rrf
@@ -58,6 +59,7 @@ class Retriever:
 
     def __init__(self, settings: Settings, store: EvidenceStore | None = None) -> None:
         self.settings = settings
+        limit_blas_threads(settings.blas_threads)  # before numpy loads, when it has not yet
         self.store = store or EvidenceStore(settings.evidence_path)
         self.lexical = TantivyIndex(self.store, settings.lexical_path)
         self.dense: DenseIndex | None = None
