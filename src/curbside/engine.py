@@ -15,13 +15,12 @@ import threading
 from datetime import date
 from functools import cached_property
 
-from psycopg import OperationalError
-
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
 from curbside.knowledge.base import KnowledgeBase
 from curbside.library import Library, open_library
 from curbside.library.content import article_id, content_hash
+from curbside.library.outage import unavailable_errors
 from curbside.library.recent import RecentArticles
 from curbside.library.system import system_user
 from curbside.models import Article, Audience, Measurement, Query, Support
@@ -115,7 +114,7 @@ class Engine:
             stored = library.article(record.id, viewer=actor)
             self.recent.put(place, key, digest, record.revision, stored)
             return stored
-        except OperationalError as exc:
+        except unavailable_errors() as exc:
             self.forget_library()
             note = f"This answer was not stored: the article library is unavailable ({exc})."
             return article.model_copy(update={"notes": [*article.notes, note]})

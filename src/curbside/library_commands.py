@@ -14,11 +14,12 @@ import json
 import os
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from curbside.library import ArticleRecord, Library, User, open_library
-from curbside.library.system import system_user
 from curbside.models import REVIEW_STATUSES, ReviewStatus
-from curbside.settings import Settings
+
+if TYPE_CHECKING:  # imported when a command runs: building the parser must stay cheap
+    from curbside.library import ArticleRecord, Library, User
 
 # review command -> the status it moves the article to
 REVIEW_ACTIONS: dict[str, ReviewStatus] = {
@@ -76,6 +77,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run a library, review or users command."""
+    from curbside.library import open_library
+    from curbside.settings import Settings
+
     settings = Settings()
     library = open_library(settings.library_url, settings.home)
     try:
@@ -169,6 +173,8 @@ def _review(library: Library, args: argparse.Namespace) -> int:
 
 
 def _users(library: Library, args: argparse.Namespace) -> int:
+    from curbside.library.system import system_user
+
     operator = system_user(library)
     if args.action == "add":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from curbside.knowledge.schema import Citation, Pack
 
-try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:  # yaml is imported only when a pack is parsed (the cache needs none)
+    import yaml
+
+
+@cache
+def _loader() -> type[yaml.SafeLoader | yaml.CSafeLoader]:
+    """libyaml's loader, much faster; the pure-Python one gives the same nodes."""
+    import yaml
+
+    try:
+        return yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        return yaml.SafeLoader
+
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
 
@@ -54,10 +64,12 @@ def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _Loader("").construct_object(node)
+    return _loader()("").construct_object(node)
 
 
 def _plain(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> Any:
+    import yaml
+
     out[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         data: dict[str, Any] = {}
@@ -88,8 +100,10 @@ def _message(error: dict[str, Any]) -> str:
 
 def parse_pack(text: str, path: Path | str = "<pack>") -> LoadedPack:
     """Validate one pack's YAML text. Cross-pack references are checked by `check_references`."""
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

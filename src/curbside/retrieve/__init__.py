@@ -9,7 +9,7 @@ from typing import Literal
 from curbside.models import Query
 from curbside.retrieve.blas import limit_blas_threads
 from curbside.retrieve.dense import DenseIndex
-from curbside.retrieve.embedding import EmbedderUnavailable, load_embedder
+from curbside.retrieve.embedding import EmbedderUnavailable, lazy_embedder
 from curbside.retrieve.fusion import convex, rrf
 from curbside.retrieve.lexical import Filters, TantivyIndex
 from curbside.retrieve.store import EvidenceStore, StoredPassage
@@ -68,7 +68,7 @@ class Retriever:
             self.dense_note = "dense retrieval is off (CURBSIDE_DENSE=off)"
         else:
             try:
-                self.dense = DenseIndex(self.store, load_embedder())
+                self.dense = DenseIndex(self.store, lazy_embedder())
             except EmbedderUnavailable as exc:
                 if settings.dense == "on":
                     raise

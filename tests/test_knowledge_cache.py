@@ -1,0 +1,57 @@
+"""Knowledge packs are validated once and read back from a cache that any change to a pack file
+(or to the set of packs) invalidates; a damaged cache is ignored with a warning."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from tests.test_loader import GOOD_STATEMENT, HEADER
+
+from curbside.knowledge import cache
+from curbside.knowledge.base import KnowledgeBase
+from curbside.knowledge.loader import PackError
+
+
+def _no_yaml(path: Path) -> None:
+    raise AssertionError(f"{path} was parsed again")
+
+
+def test_the_second_load_comes_from_the_cache_and_equals_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(HEADER + GOOD_STATEMENT, encoding="utf-8")
+    first = KnowledgeBase.load([extra], cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("knowledge-*.json"))) == 1
+    monkeypatch.setattr(cache, "load_pack", _no_yaml)
+    again = KnowledgeBase.load([extra], cache_dir=tmp_path / "cache")
+    assert again == first
+    assert again.statements[-1].text.clinician == "A statement long enough to be valid."
+
+
+def test_a_changed_pack_is_read_again(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(HEADER + GOOD_STATEMENT, encoding="utf-8")
+    KnowledgeBase.load([extra], cache_dir=tmp_path / "cache")
+    extra.write_text(HEADER + GOOD_STATEMENT.replace("long enough", "still long enough"))
+    kb = KnowledgeBase.load([extra], cache_dir=tmp_path / "cache")
+    assert kb.statements[-1].text.clinician == "A statement still long enough to be valid."
+    assert len(list((tmp_path / "cache").glob("knowledge-*.json"))) == 1  # the stale one gone
+    # A broken pack is refused, with its line, even though a cache for the old text exists.
+    extra.write_text(HEADER + GOOD_STATEMENT.replace("cite:", "cite: []\n    nope:"))
+    with pytest.raises(PackError):
+        KnowledgeBase.load([extra], cache_dir=tmp_path / "cache")
+
+
+def test_a_damaged_cache_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = KnowledgeBase.load(cache_dir=tmp_path)
+    (stored,) = tmp_path.glob("knowledge-*.json")
+    stored.write_text(stored.read_text()[:1000])
+    with caplog.at_level(logging.WARNING, logger="curbside.knowledge.cache"):
+        assert KnowledgeBase.load(cache_dir=tmp_path) == expected
+    assert "ignoring the knowledge cache" in caplog.text
+    assert KnowledgeBase.load(cache_dir=tmp_path) == expected  # written again, whole
