@@ -56,8 +56,9 @@ def test_the_change_log_records_added_deleted_and_embedded_passages(
     assert removed and newer > seq and not store.passages(removed)
     sha, _ = store.unembedded("m")[0]
     store.add_vectors("m", [(sha, b"\0" * 8)])
-    embedded, _ = store.changed_since(newer)
+    embedded, last = store.changed_since(newer)
     assert embedded and all(p.id in embedded for p in store.passages(embedded))
+    assert store.changed_since(newer, vectors=False) == ([], last)  # nothing for BM25 to do
 
 
 def test_a_new_file_is_added_to_the_index_without_a_rebuild(

@@ -235,12 +235,14 @@ class TantivyIndex:
             seq = checked_state(self.path)
             if self._index is None:
                 self._index = self._open()
-            ids, last = self.store.changed_since(seq)
+            ids, last = self.store.changed_since(seq, vectors=False)
             if len(ids) > REBUILD_OVER:
                 self._build()
                 return
             if ids:
                 self._apply(ids, last)
+            elif last > seq:
+                write_state(self.path, last)  # only vectors changed: nothing to index
             self._seq = checked_state(self.path)
             self._index.reload()
 

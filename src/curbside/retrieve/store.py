@@ -68,13 +68,20 @@ CREATE TABLE IF NOT EXISTS vectors (
     vector BLOB NOT NULL,
     PRIMARY KEY (text_sha, model)
 );
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    passage_id INTEGER NOT NULL,
+    vector INTEGER NOT NULL DEFAULT 0  -- 1: only the passage's vector is new
+);
 CREATE TRIGGER IF NOT EXISTS passage_added AFTER INSERT ON passages
 BEGIN INSERT INTO changes (passage_id) VALUES (new.id); END;
 CREATE TRIGGER IF NOT EXISTS passage_deleted AFTER DELETE ON passages
 BEGIN INSERT INTO changes (passage_id) VALUES (old.id); END;
 CREATE TRIGGER IF NOT EXISTS vector_added AFTER INSERT ON vectors
-BEGIN INSERT INTO changes (passage_id) SELECT id FROM passages WHERE text_sha = new.text_sha; END;
+BEGIN
+    INSERT INTO changes (passage_id, vector)
+    SELECT id, 1 FROM passages WHERE text_sha = new.text_sha;
+END;
 """
 
 
@@ -235,17 +242,17 @@ class EvidenceStore:
         """The newest entry of the change log (0 when empty): indexes compare it with theirs."""
         return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
 
-    def changed_since(self, seq: int) -> tuple[list[int], int]:
-        """Ids of passages added, deleted or given a vector after log entry `seq` (each once,
-        in log order), and the newest entry read."""
-        ids: dict[int, None] = {}
-        last = seq
-        for at, pid in self.db.execute(
-            "SELECT seq, passage_id FROM changes WHERE seq > ? ORDER BY seq", (seq,)
-        ):
-            ids[int(pid)] = None
-            last = int(at)
-        return list(ids), last
+    def changed_since(self, seq: int, vectors: bool = True) -> tuple[list[int], int]:
+        """Ids of passages added or deleted (and, with `vectors`, given a vector) after log entry
+        `seq`, each once, in log order; and the newest entry of the log, which the caller has
+        then applied."""
+        last = self.change_seq()  # first: what is logged after it is read next time
+        where = "" if vectors else " AND vector = 0"
+        rows = self.db.execute(
+            f"SELECT passage_id FROM changes WHERE seq > ? AND seq <= ?{where} ORDER BY seq",
+            (seq, last),
+        )
+        return list(dict.fromkeys(r[0] for r in rows)), last
 
     # -- reading -----------------------------------------------------------------------------
 
