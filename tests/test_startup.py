@@ -64,3 +64,14 @@ def test_fhir_input_loads_the_fhir_models(home: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
     bundle.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
     assert "fhir.resources" in _imported(home, "ask", "Next steps?", "--fhir", str(bundle))
+
+
+def test_library_outage_errors_are_psycopgs_only_once_it_is_loaded() -> None:
+    probe = (
+        "import sys\n"
+        "from curbside.library.outage import unavailable_errors\n"
+        "assert unavailable_errors() == () and 'psycopg' not in sys.modules\n"
+        "import psycopg\n"
+        "assert unavailable_errors() == (psycopg.OperationalError,)\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
