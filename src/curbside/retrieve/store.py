@@ -247,10 +247,10 @@ class EvidenceStore:
         `seq`, each once, in log order; and the newest entry of the log, which the caller has
         then applied."""
         last = self.change_seq()  # first: what is logged after it is read next time
-        where = "" if vectors else " AND vector = 0"
         rows = self.db.execute(
-            f"SELECT passage_id FROM changes WHERE seq > ? AND seq <= ?{where} ORDER BY seq",
-            (seq, last),
+            "SELECT passage_id FROM changes WHERE seq > ? AND seq <= ? AND vector <= ? "
+            "ORDER BY seq",
+            (seq, last, int(vectors)),
         )
         return list(dict.fromkeys(r[0] for r in rows)), last
 
@@ -389,11 +389,13 @@ class EvidenceStore:
         out: list[tuple[int, bytes]] = []
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
-            out += self.db.execute(
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
                 "SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.text_sha = p.text_sha"
-                f" AND v.model = ? WHERE p.id IN ({','.join('?' * len(chunk))})",
+                f" AND v.model = ? WHERE p.id IN ({marks})",
                 (model, *chunk),
-            ).fetchall()
+            )
+            out.extend(rows)
         return out
 
     def passage_count(self) -> int:
