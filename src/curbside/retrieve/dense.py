@@ -27,7 +27,10 @@ from curbside.retrieve.embedding import Embedder
 from curbside.retrieve.store import EvidenceStore
 from curbside.retrieve.vectorfile import (
     CENTROIDS,
+    IDS,
     LISTS,
+    SCALES,
+    VECTORS,
     Mapped,
     VectorFileDamaged,
     VectorState,
@@ -60,8 +63,9 @@ class _View:
     files: Mapped
     live: int
     exact: tuple[Any, Any] | None  # (ids, float32 rows) of live rows, for exact search
-    order: Any  # rows sorted by cluster (approximate search)
-    starts: Any  # where each cluster's rows begin in `order`
+    bounds: Any  # cluster c's rows stored in cluster order: bounds[c] to bounds[c + 1]
+    tail: Any  # rows appended since, sorted by cluster
+    tail_starts: Any  # where each cluster's appended rows begin in `tail`
     by_id: Any  # rows sorted by passage id (filters, deletions)
 
 
@@ -174,7 +178,9 @@ class DenseIndex:
                 lists = _assign(vectors, files.centroids)
             new_ids = np.array([pid for pid, _ in found], dtype=np.int64)
             state = append(self.folder, state, new_ids, vectors, lists)
-        write_state(self.folder, VectorState(state.rows, state.dim, last, state.lists))
+        write_state(
+            self.folder, VectorState(state.rows, state.dim, last, state.lists, state.clustered)
+        )
 
     def _build(self) -> None:
         """Write every stored vector to fresh files (clustered when there are many), then put
@@ -217,17 +223,21 @@ class DenseIndex:
         files = map_files(self.folder, state)
         ids = np.array(files.ids)  # a copy: deletions by another process must not move it
         live = int((ids >= 0).sum())
-        exact = order = starts = None
+        exact = bounds = tail = tail_starts = None
         if state.lists == 0 or live <= self.exact_rows:
             keep = np.flatnonzero(ids >= 0)
             matrix = files.vectors[keep].astype(np.float32) * files.scales[keep][:, None]
             exact = (ids[keep], matrix)
         else:
             assert files.lists is not None
-            order = np.argsort(files.lists, kind="stable")
-            starts = np.searchsorted(files.lists[order], np.arange(state.lists + 1))
+            every = np.arange(state.lists + 1)
+            bounds = np.searchsorted(files.lists[: state.clustered], every)
+            appended = files.lists[state.clustered :]
+            tail = state.clustered + np.argsort(appended, kind="stable")
+            tail_starts = np.searchsorted(appended[tail - state.clustered], every)
         files.ids = ids
-        view = _View(files, live, exact, order, starts, np.argsort(ids, kind="stable"))
+        by_id = np.argsort(ids, kind="stable")
+        view = _View(files, live, exact, bounds, tail, tail_starts, by_id)
         self._view = view
         return view
 
@@ -251,22 +261,34 @@ class DenseIndex:
         files = view.files
         if allowed is not None and len(allowed) <= self.exact_rows:
             rows = _rows_of(view, allowed)
-        else:
-            assert files.centroids is not None
-            lists = files.centroids.shape[0]
-            probe = min(lists, self.probe or max(MIN_PROBE, lists // PROBE_SHARE))
-            nearest = np.argpartition(-(files.centroids @ query), probe - 1)[:probe]
-            rows = np.sort(
-                np.concatenate([view.order[view.starts[c] : view.starts[c + 1]] for c in nearest])
+            if rows.shape[0] == 0:
+                return []
+            scores = (files.vectors[rows].astype(np.float32) @ query) * files.scales[rows]
+            return _top(files.ids[rows], scores, k)
+        assert files.centroids is not None
+        lists = files.centroids.shape[0]
+        probe = min(lists, self.probe or max(MIN_PROBE, lists // PROBE_SHARE))
+        ids_parts: list[Any] = []
+        score_parts: list[Any] = []
+        for c in np.argpartition(-(files.centroids @ query), probe - 1)[:probe]:
+            start, end = view.bounds[c], view.bounds[c + 1]  # one slice of the files
+            ids_parts.append(files.ids[start:end])
+            score_parts.append(
+                (files.vectors[start:end].astype(np.float32) @ query) * files.scales[start:end]
             )
-            rows = rows[files.ids[rows] >= 0]
-            if allowed is not None:
-                wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-                rows = rows[np.isin(files.ids[rows], wanted)]
-        if rows.shape[0] == 0:
-            return []
-        scores = (files.vectors[rows].astype(np.float32) @ query) * files.scales[rows]
-        return _top(files.ids[rows], scores, k)
+            added = view.tail[view.tail_starts[c] : view.tail_starts[c + 1]]
+            if added.shape[0]:
+                ids_parts.append(files.ids[added])
+                score_parts.append(
+                    (files.vectors[added].astype(np.float32) @ query) * files.scales[added]
+                )
+        ids = np.concatenate(ids_parts)
+        scores = np.concatenate(score_parts)
+        scores[ids < 0] = -np.inf
+        if allowed is not None:
+            keep = np.isin(ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            ids, scores = ids[keep], scores[keep]
+        return _top(ids, scores, k)
 
     def exact_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """Exact top-k over every live row, read in chunks (to measure approximate recall)."""
@@ -340,13 +362,28 @@ def _cluster(folder: Path, state: VectorState, iterations: int = 10) -> VectorSt
         sums[empty] = sample[rng.choice(sample.shape[0], int(empty.sum()))]
         centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
     centroids = centroids.astype(np.float32)
-    with (folder / LISTS).open("wb") as out:
+    assigned = np.empty(state.rows, dtype=np.int32)
+    for at in range(0, state.rows, BUILD_CHUNK):
+        part = slice(at, at + BUILD_CHUNK)
+        rows = files.vectors[part].astype(np.float32) * files.scales[part][:, None]
+        assigned[part] = _assign(rows, centroids)
+    # Rows stored in cluster order: a probed cluster is then one contiguous slice of the files.
+    order = np.argsort(assigned, kind="stable")
+    outputs = {name: (folder / f"{name}.sorted").open("wb") for name in (VECTORS, SCALES, IDS)}
+    try:
         for at in range(0, state.rows, BUILD_CHUNK):
-            part = slice(at, at + BUILD_CHUNK)
-            rows = files.vectors[part].astype(np.float32) * files.scales[part][:, None]
-            out.write(_assign(rows, centroids).tobytes())
+            picked = order[at : at + BUILD_CHUNK]
+            outputs[VECTORS].write(files.vectors[picked].tobytes())
+            outputs[SCALES].write(files.scales[picked].tobytes())
+            outputs[IDS].write(files.ids[picked].tobytes())
+    finally:
+        for out in outputs.values():
+            out.close()
+    for name in (VECTORS, SCALES, IDS):
+        (folder / f"{name}.sorted").replace(folder / name)
+    (folder / LISTS).write_bytes(assigned[order].tobytes())
     (folder / CENTROIDS).write_bytes(centroids.tobytes())
-    return VectorState(state.rows, state.dim, state.seq, lists)
+    return VectorState(state.rows, state.dim, state.seq, lists, state.rows)
 
 
 def _discard(path: Path) -> None:

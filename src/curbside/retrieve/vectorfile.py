@@ -49,6 +49,7 @@ class VectorState:
     dim: int
     seq: int  # the last change-log entry applied
     lists: int  # clusters (0: none, exact search)
+    clustered: int = 0  # the first rows, stored in cluster order (the rest were appended)
 
     def sizes(self) -> dict[str, int]:
         sizes = {VECTORS: self.rows * self.dim, SCALES: self.rows * 4, IDS: self.rows * 8}
@@ -62,7 +63,13 @@ def read_state(folder: Path) -> VectorState:
     """The folder's state, after checking every file's size; nothing is mapped here."""
     try:
         raw = json.loads((folder / STATE).read_text())
-        state = VectorState(int(raw["rows"]), int(raw["dim"]), int(raw["seq"]), int(raw["lists"]))
+        state = VectorState(
+            int(raw["rows"]),
+            int(raw["dim"]),
+            int(raw["seq"]),
+            int(raw["lists"]),
+            int(raw.get("clustered", 0)),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise VectorFileDamaged(f"cannot read {folder / STATE}: {exc}") from exc
     for name, size in state.sizes().items():
@@ -78,7 +85,15 @@ def read_state(folder: Path) -> VectorState:
 def write_state(folder: Path, state: VectorState) -> None:
     tmp = folder / f"{STATE}.tmp"
     tmp.write_text(
-        json.dumps({"rows": state.rows, "dim": state.dim, "seq": state.seq, "lists": state.lists})
+        json.dumps(
+            {
+                "rows": state.rows,
+                "dim": state.dim,
+                "seq": state.seq,
+                "lists": state.lists,
+                "clustered": state.clustered,
+            }
+        )
     )
     tmp.replace(folder / STATE)
 
@@ -142,7 +157,7 @@ def append(
         assert lists is not None
         with (folder / LISTS).open("ab") as out:
             out.write(lists.tobytes())
-    return VectorState(state.rows + len(ids), state.dim, state.seq, state.lists)
+    return VectorState(state.rows + len(ids), state.dim, state.seq, state.lists, state.clustered)
 
 
 def quantize(vectors: npt.NDArray[np.float32]) -> tuple[Any, Any]:
