@@ -20,7 +20,10 @@ Baseline in the same run: the BM25 query median at the smallest size. Targets: 1
 BM25 median under 50 ms and RSS under 2 GB; with --dense, RSS under 1 GB, dense p50 under 30 ms
 and adding a file under 2 s (issue 19).
 
-    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--dense]
+With --dense-only the passages are short labels and BM25 is left out: the dense figures alone,
+quicker (the BM25 build of a million passages takes minutes).
+
+    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--dense | --dense-only]
 """
 
 from __future__ import annotations
@@ -130,7 +133,9 @@ def store_vectors(store: EvidenceStore, texts: list[str], vectors: Vectors) -> N
     )
 
 
-def run(size: int, sentences: list[str], questions: list[str], dense: bool) -> dict[str, float]:
+def run(
+    size: int, sentences: list[str], questions: list[str], dense: bool, lexical: bool = True
+) -> dict[str, float]:
     rng = random.Random(size)
     vectors = Vectors(size)
     result: dict[str, float] = {}
@@ -140,7 +145,12 @@ def run(size: int, sentences: list[str], questions: list[str], dense: bool) -> d
         store = retriever.store
         start = time.perf_counter()
         for at in range(0, size, PER_FILE):
-            chunk = passages(sentences, min(PER_FILE, size - at), rng)
+            count = min(PER_FILE, size - at)
+            chunk = (
+                passages(sentences, count, rng)
+                if lexical
+                else [f"passage {at + n}" for n in range(count)]
+            )
             doc = Document(
                 key=f"synthetic:{at}",
                 kind="document",
@@ -151,17 +161,19 @@ def run(size: int, sentences: list[str], questions: list[str], dense: bool) -> d
             if dense:
                 store_vectors(store, chunk, vectors)
         result["store_s"] = time.perf_counter() - start
+        times = [0.0]
         t0 = time.perf_counter()
-        retriever.lexical.refresh()
+        if lexical:
+            retriever.lexical.refresh()
+            chosen = rng.sample(questions, min(QUERIES, len(questions)))
+            times = []
+            for q in chosen:
+                t1 = time.perf_counter()
+                retriever.search(q, k=10, mode="lexical")
+                times.append((time.perf_counter() - t1) * 1000)
+            times.sort()
         result["index_s"] = time.perf_counter() - t0
         result["per_s"] = size / (result["store_s"] + result["index_s"])
-        chosen = rng.sample(questions, min(QUERIES, len(questions)))
-        times = []
-        for q in chosen:
-            t0 = time.perf_counter()
-            retriever.search(q, k=10, mode="lexical")
-            times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
         result |= {
             "sqlite_mb": (Path(home) / "evidence.sqlite").stat().st_size / 1e6,
             "index_mb": folder_mb(Path(home) / "lexical"),
@@ -176,7 +188,7 @@ def run(size: int, sentences: list[str], questions: list[str], dense: bool) -> d
             result["dense_mb"] = folder_mb(Path(home) / "dense")
             index = DenseIndex(store, vectors)  # a fresh process's view: nothing loaded yet
             result |= dense_queries(index, store, vectors, size, rng)
-        result |= add_file(retriever, index, vectors, sentences, rng)
+        result |= add_file(retriever, index, vectors, sentences, rng, lexical)
         result["rss"] = status_mb("VmRSS")
         result["peak"] = status_mb("VmHWM")
         store.close()
@@ -217,6 +229,7 @@ def add_file(
     vectors: Vectors,
     sentences: list[str],
     rng: random.Random,
+    lexical: bool = True,
 ) -> dict[str, float]:
     """One more file of 10 passages: stored (with vectors), then searched until found."""
     texts = passages(sentences, 10, rng)
@@ -231,11 +244,12 @@ def add_file(
     if index is not None:
         store_vectors(retriever.store, texts, vectors)
     stored = time.perf_counter() - t0
-    retriever.lexical.refresh()
-    lexical = time.perf_counter() - t0 - stored
-    hits = retriever.lexical.search(texts[0], 1)
-    assert hits and retriever.store.passages([hits[0][0]])[0].text == texts[0]
-    out = {"add_store_s": stored, "add_lexical_s": lexical}
+    out = {"add_store_s": stored, "add_lexical_s": 0.0}
+    if lexical:
+        retriever.lexical.refresh()
+        out["add_lexical_s"] = time.perf_counter() - t0 - stored
+        hits = retriever.lexical.search(texts[0], 1)
+        assert hits and retriever.store.passages([hits[0][0]])[0].text == texts[0]
     if index is not None:
         t1 = time.perf_counter()
         index.refresh()
@@ -273,7 +287,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--dense", action="store_true", help="synthetic vectors and dense search")
+    parser.add_argument("--dense-only", action="store_true", help="dense search, no BM25")
     args = parser.parse_args()
+    args.dense = args.dense or args.dense_only
     limit_blas_threads(Settings().blas_threads)  # before numpy's first product
     sentences, questions = corpus()
     print(
@@ -283,13 +299,13 @@ def main() -> int:
     base: float | None = None
     worst: dict[str, float] = {}
     for size in args.sizes:
-        r = run(size, sentences, questions, args.dense)
+        r = run(size, sentences, questions, args.dense, lexical=not args.dense_only)
         base = base or r["p50"]
         print(
             f"{size:>9,} passages: ingest {r['per_s']:,.0f}/s (store {r['store_s']:.1f} s, "
             f"index {r['index_s']:.1f} s); sqlite {r['sqlite_mb']:.0f} MB, index "
             f"{r['index_mb']:.0f} MB; BM25 p50 {r['p50']:.2f} ms p95 {r['p95']:.2f} ms "
-            f"({r['p50'] / base:.1f}x the smallest); add a file {r['add_s']:.2f} s (store "
+            f"({r['p50'] / (base or 1):.1f}x the smallest); add a file {r['add_s']:.2f} s (store "
             f"{r['add_store_s']:.2f}, lexical {r['add_lexical_s']:.2f}"
             + (f", dense {r['add_dense_s']:.2f}" if "add_dense_s" in r else "")
             + f" s); RSS {r['rss']:.0f} MB (peak {r['peak']:.0f} MB)"
