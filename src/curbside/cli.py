@@ -82,15 +82,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ask(args: argparse.Namespace) -> int:
     from curbside.compose.render import render
-    from curbside.patient.fhir import from_fhir_bundle
-    from curbside.patient.file import load_patient_file
     from curbside.patient.merge import merge
 
     # Precedence: the question, then the patient file, then the FHIR record.
     parts = []
     if args.patient:
+        from curbside.patient.file import load_patient_file
+
         parts.append(load_patient_file(args.patient))
-    if args.fhir:
+    if args.fhir:  # the FHIR R4B models take a third of a second to import: only when needed
+        from curbside.patient.fhir import from_fhir_bundle
+
         parts.append(from_fhir_bundle(args.fhir))
     patient = merge(*parts) if parts else None
     from curbside.service import ArticleService
