@@ -12,7 +12,7 @@ from curbside.evaluate import load_eval_file, run_question
 from curbside.understand.values import read_values
 
 # The 'beyond neutropenia' questions of next.yaml answered so far.
-BEYOND_NEUTROPENIA_PASSING = ["ctcae-anemia", "mtx-cotrimoxazole"]
+BEYOND_NEUTROPENIA_PASSING = ["docetaxel-threshold", "ctcae-anemia", "mtx-cotrimoxazole"]
 
 
 @pytest.mark.parametrize("question_id", BEYOND_NEUTROPENIA_PASSING)
