@@ -12,7 +12,12 @@ from curbside.evaluate import load_eval_file, run_question
 from curbside.understand.values import read_values
 
 # The 'beyond neutropenia' questions of next.yaml answered so far.
-BEYOND_NEUTROPENIA_PASSING = ["docetaxel-threshold", "ctcae-anemia", "mtx-cotrimoxazole"]
+BEYOND_NEUTROPENIA_PASSING = [
+    "hit-enoxaparin",
+    "docetaxel-threshold",
+    "ctcae-anemia",
+    "mtx-cotrimoxazole",
+]
 
 
 @pytest.mark.parametrize("question_id", BEYOND_NEUTROPENIA_PASSING)
@@ -66,7 +71,21 @@ def test_grade_of_a_platelet_count_is_the_bottom_line(engine: Engine) -> None:
 
 
 def test_a_platelet_drop_gets_no_neutropenia_template(engine: Engine) -> None:
-    """A management question about platelets alone is not answered with neutropenia guidance
-    (nor with a grading table): nothing reviewed answers it yet."""
-    article = engine.ask("Platelets fell to 90 on day 7 of enoxaparin. What now?")
+    """A platelet question about a drug with no reviewed thrombocytopenia guidance is not
+    answered with neutropenia guidance (nor with a grading table)."""
+    article = engine.ask("Platelets fell to 90 on day 7 of vancomycin. What now?")
     assert article.coverage == "none"
+
+
+def test_a_platelet_drop_on_heparin_gets_hit_guidance_only(engine: Engine) -> None:
+    article = engine.ask("Platelets fell from 250 to 90 on day 7 of enoxaparin. What now?")
+    assert article.coverage == "curated"
+    assert article.bottom_line.id == "bl-hit-suspected"
+    assert article.title.startswith("Thrombocytopenia")
+    shown = {s.id for sec in article.sections for s in sec.statements}
+    assert shown <= {
+        "patient-platelet-grade",
+        "hit-no-vitamin-k-antagonist",
+        "hit-4ts-predictive-value",
+    }
+    assert "neutrop" not in article.bottom_line.text.lower()
