@@ -113,6 +113,12 @@ class Query(BaseModel):
     anc: Measurement | None = Field(default=None, description="Absolute neutrophil count.")
     temperature: Measurement | None = Field(default=None, description="Body temperature.")
     wbc: Measurement | None = Field(default=None, description="White cell count, if written.")
+    haemoglobin: Measurement | None = Field(
+        default=None, description="Haemoglobin in g/dL, if written."
+    )
+    platelets: Measurement | None = Field(
+        default=None, description="Platelet count in cells/µL, if written."
+    )
     neutrophil_percent: float | None = Field(
         default=None, description="Neutrophils as a percentage of white cells, if written."
     )

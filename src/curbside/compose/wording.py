@@ -92,6 +92,11 @@ def topic_title(query: Query, kb: KnowledgeBase) -> str:
         return intent.drug_title.format(drug=drug, infection=with_infection)
     if intent.title:
         return intent.title
+    other = [c for c in vocabulary().data.conditions if c.id in query.conditions and c.label]
+    if "neutropenia" not in query.conditions and other:
+        # Thrombocytopenia or anaemia: never titled as neutropenia.
+        about = f" in a patient taking {drug}" if drug else ""
+        return f"{other[0].label}{about}{with_infection}"
     if drug:
         prefix = "Febrile neutropenia" if febrile else "Neutropenia"
         return f"{prefix} in a patient taking {drug}{with_infection}"

@@ -223,6 +223,12 @@ def _cross_check(v: Vocabulary, where: dict[str, tuple[Path, dict[Loc, int]]]) -
     for required in REQUIRED_CONDITIONS:
         if required not in conditions:
             raise fail("conditions", (), f"conditions: '{required}' is required")
+    for i, condition in enumerate(v.conditions):
+        for j, implied in enumerate(condition.implies):
+            if implied not in conditions:
+                raise fail(
+                    "conditions", (i, "implies", j), f"unknown condition '{implied}' implied"
+                )
     populations = {p.id for p in v.populations}
     for i, population in enumerate(v.populations):
         for j, implied in enumerate(population.implies):
