@@ -173,6 +173,10 @@ class Section(BaseModel):
     key: str = Field(description="Stable section key, e.g. 'severity' or 'febrile'.")
     title: str = Field(description="Heading as shown to this audience.")
     statements: list[ArticleStatement] = Field(description="The bullets, most important first.")
+    background: bool = Field(
+        default=False,
+        description="General background the question did not ask about (shown collapsed).",
+    )
 
 
 class Reference(BaseModel):

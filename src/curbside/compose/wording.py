@@ -57,6 +57,14 @@ def section_order(query: Query) -> tuple[str, ...]:
     return SECTION_ORDER
 
 
+def background(key: str, query: Query) -> bool:
+    """Whether a section restates general background the question did not ask about."""
+    titles = next((s for s in _framing().sections if s.key == key), None)
+    if titles is None or not titles.collapsed:
+        return False
+    return not (query.intents and query.intents[0] in titles.asked_by)
+
+
 def section_title(key: str, query: Query, drug_names: list[str]) -> str:
     framing = _framing()
     titles = next(s for s in framing.sections if s.key == key)

@@ -149,6 +149,10 @@ class SectionTitles(Strict):
     collapsed: bool = Field(
         default=False, description="Background section, shown collapsed when not the ask."
     )
+    asked_by: list[str] = Field(
+        default_factory=list,
+        description="Intents this section answers: a background section stays open for them.",
+    )
 
 
 class Framing(Strict):
