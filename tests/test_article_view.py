@@ -58,3 +58,12 @@ def test_no_review_status_on_an_article_without_statements(engine: Engine) -> No
     assert not view(article).reviewable
     assert 'class="status-stepper"' not in html and "Check each statement" not in html
     assert 'class="status-stepper"' in render(engine.ask(ANASTROZOLE), "html")
+
+
+def test_patients_get_plain_language_titles(engine: Engine) -> None:
+    question = "Can I take ribociclib if my white count is low?"
+    assert engine.ask(question, "physician").title == "Neutropenia in a patient taking ribociclib"
+    assert engine.ask(question, "patient").title == "Low white blood cells while taking ribociclib"
+    grading = engine.ask("What CTCAE grade is an ANC of 800?", "patient")
+    assert grading.title == "What your neutrophil count means"
+    assert "CTCAE" not in grading.title

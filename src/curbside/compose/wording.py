@@ -54,6 +54,9 @@ def section_order(query: Query) -> tuple[str, ...]:
         return tuple(_framing().patient_order)
     if query.febrile:
         return ("febrile", *(s for s in SECTION_ORDER if s != "febrile"))
+    if query.drugs or query.named_classes:
+        # Answer first: a question about a medicine leads with the guidance on that medicine.
+        return ("drug", *(s for s in SECTION_ORDER if s != "drug"))
     return SECTION_ORDER
 
 
@@ -96,6 +99,8 @@ def topic_title(query: Query, kb: KnowledgeBase) -> str:
     with_infection = f" with {infection}" if infection else ""
     febrile = query.febrile or "febrile-neutropenia" in query.conditions
     intent = next(i for i in vocabulary().data.intents if i.id == query.intents[0])
+    if query.audience == "patient":
+        return _patient_title(intent.patient_title, drug, febrile)
     if drug and intent.drug_title:
         return intent.drug_title.format(drug=drug, infection=with_infection)
     if intent.title:
@@ -106,3 +111,14 @@ def topic_title(query: Query, kb: KnowledgeBase) -> str:
     if febrile:
         return "Febrile neutropenia: immediate management"
     return f"Drug-induced neutropenia: management{with_infection}"
+
+
+def _patient_title(title: str | None, drug: str | None, febrile: bool) -> str:
+    """A title in plain words for patients and carers."""
+    if title and ("{drug}" not in title or drug):
+        return title.format(drug=drug)
+    if febrile:
+        return "Fever with a low white cell count: get help now"
+    if drug:
+        return f"Low white blood cells while taking {drug}"
+    return "Low white blood cells caused by a medicine"

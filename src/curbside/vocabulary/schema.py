@@ -68,6 +68,11 @@ class IntentTerm(Term):
     drug_title: str | None = Field(
         default=None, description="Topic title used instead when a drug is named."
     )
+    patient_title: str | None = Field(
+        default=None,
+        description="Plain-language title for patients ('{drug}': the medicine, 'your medicine' "
+        "when none is named).",
+    )
 
 
 class UncoveredAsk(Term):
