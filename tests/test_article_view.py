@@ -14,8 +14,10 @@ ANASTROZOLE = "What is the management of neutropenia caused by anastrozole?"
 def test_background_sections_collapse_but_not_the_ask(engine: Engine) -> None:
     drug = view(engine.ask(ANASTROZOLE))
     shown = {sv.section.key: sv.collapsed for sv in drug.sections}
-    assert shown["severity"] and shown["other-causes"]
-    assert not shown["drug"] and not shown["febrile"]
+    assert shown["severity"] and shown["other-causes"] and shown["febrile"]  # no fever
+    assert not shown["drug"]
+    febrile = view(engine.ask("Anastrozole, ANC 0.4 and a temperature of 38.6"))
+    assert not next(sv for sv in febrile.sections if sv.section.key == "febrile").collapsed
     grading = view(engine.ask("What CTCAE grade is an ANC of 800?"))
     assert [sv.collapsed for sv in grading.sections if sv.section.key == "severity"] == [False]
 
@@ -29,7 +31,7 @@ def test_a_section_with_an_urgent_statement_is_never_collapsed(engine: Engine) -
 
 def test_html_shows_collapsed_sections_as_details(engine: Engine) -> None:
     html = render(engine.ask(ANASTROZOLE), "html")
-    assert html.count('<details class="background-section">') == 2
+    assert html.count('<details class="background-section">') == 3
     assert "Drug-specific guidance" in html.split("<details")[0] + html.split("</details>")[1]
 
 

@@ -65,6 +65,8 @@ def background(key: str, query: Query) -> bool:
     titles = next((s for s in _framing().sections if s.key == key), None)
     if titles is None or not titles.collapsed:
         return False
+    if key == "febrile" and (query.febrile or query.audience == "patient"):
+        return False  # fever guidance is the ask when there is fever, and patients always see it
     return not (query.intents and query.intents[0] in titles.asked_by)
 
 
