@@ -12,9 +12,10 @@ from typing import Any
 
 from curbside.clinical.ctcae import severity
 from curbside.clinical.risk_scores import ScoreResult
+from curbside.compose.trend import trend_words
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Citation
-from curbside.models import Query
+from curbside.models import CountPoint, Query
 from curbside.reason.patient import Assessment
 
 # Pack sources that define what the calculators compute (checked by the tests to exist).
@@ -33,6 +34,12 @@ UNDECIDED_FINDING = "patient-febrile-neutropenia-undecided"
 FEVER_FINDINGS = (FEBRILE_FINDING, NO_FEVER_FINDING, NOT_FEBRILE_FINDING, UNDECIDED_FINDING)
 # The findings that answer an ask, by intent: "is this febrile neutropenia?", "MASCC score?".
 FINDINGS_FOR_ASK = {"classify": FEVER_FINDINGS, "risk-score": ("patient-mascc", "patient-cisne")}
+
+
+def summary_series(assessment: Assessment) -> list[CountPoint]:
+    """The dated ANCs of the record, oldest first."""
+    series = assessment.data.anc_series or []
+    return [CountPoint(taken=r.taken, anc_per_uL=r.value) for r in series if r.taken is not None]
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,13 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
             f"neutrophil count decreased ({severity(a.anc)})."
         )
         out.append(Finding("patient-anc-grade", text, [CTCAE]))
+    trend = trend_words(summary_series(a)) if not patient else None
+    if trend is not None:
+        words, fast = trend
+        out.append(Finding("patient-anc-trend", words, [CTCAE]))
+        if fast:
+            fall = "The ANC more than halved within a week: a fast fall."
+            out.append(Finding("patient-anc-fast-fall", fall, [CTCAE]))
     text = query.normalized
     named_cisne = "cisne" in text or any(
         f in a.data.origin

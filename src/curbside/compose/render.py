@@ -7,6 +7,7 @@ from typing import Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from curbside.compose.trend import per_litre
 from curbside.compose.view import AUDIENCE_LABELS, long_date, reference_links, view
 from curbside.models import Article, Reference
 
@@ -121,7 +122,10 @@ def configure(env: Environment) -> Environment:
         status_labels=STATUS_LABELS, audience_labels=AUDIENCE_LABELS, policy_href=None
     )
     env.filters.update(
-        reference_line=reference_line, long_date=long_date, reference_links=reference_links
+        reference_line=reference_line,
+        long_date=long_date,
+        reference_links=reference_links,
+        per_litre=per_litre,
     )
     return env
 

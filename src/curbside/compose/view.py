@@ -10,6 +10,7 @@ from datetime import date
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+from curbside.compose.trend import Chart, chart
 from curbside.models import Article, ArticleStatement, Audience, Reference, ReviewStatus, Section
 
 MarkerKind = Literal["urgent", "unsupported", "class-level", "quoted"]
@@ -97,6 +98,7 @@ class ArticleView:
     sections: tuple[SectionView, ...]
     reviewable: bool  # has statements a reviewer checks: show the stepper and the draft banner
     steps: tuple[Step, ...]
+    trend: Chart | None  # the ANC against time, when the record holds several counts
 
 
 def markers(statement: ArticleStatement) -> tuple[Marker, ...]:
@@ -150,7 +152,8 @@ def view(article: Article) -> ArticleView:
         for section in article.sections
     )
     reviewable = article.coverage != "none" and any(s.statements for s in article.sections)
-    return ArticleView(article, sections, reviewable, tuple(stepper(article.status)))
+    trend = chart(article.patient.anc_trend) if article.patient else None
+    return ArticleView(article, sections, reviewable, tuple(stepper(article.status)), trend)
 
 
 def reference_links(ref: Reference) -> list[tuple[str, str]]:

@@ -39,6 +39,10 @@ class PatientData(BaseModel):
     anc: Reading | None = Field(
         default=None, description="Absolute neutrophil count, cells/µL (measured or computed)."
     )
+    anc_series: list[Reading] | None = Field(
+        default=None,
+        description="Every dated ANC of the record, oldest first, when it holds more than one.",
+    )
     wbc: Reading | None = Field(default=None, description="White blood cell count, cells/µL.")
     neutrophil_percent: float | None = Field(
         default=None, ge=0, le=100, description="Neutrophils (segmented) as % of white cells."
