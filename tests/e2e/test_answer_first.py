@@ -182,3 +182,74 @@ def test_a_patient_article_has_a_plain_title(open_ui: Callable[..., UI], oracle:
     assert title == expected.title == "Low white blood cells while taking ribociclib"
     assert "neutropenia" not in title.lower()
     ui.assert_no_errors()
+
+
+def _series_prefetch() -> dict[str, object]:
+    def obs(value: float, when: str) -> dict[str, object]:
+        return {
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+                "subject": {"reference": "Patient/p1"},
+                "effectiveDateTime": when,
+                "valueQuantity": {
+                    "value": value,
+                    "unit": "10*3/uL",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "10*3/uL",
+                },
+            }
+        }
+
+    return {
+        "patient": {"resourceType": "Patient", "id": "p1", "birthDate": "1960-05-14"},
+        "observations": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [
+                obs(1.9, "2026-11-13T08:00:00Z"),
+                obs(1.3, "2026-11-17T08:00:00Z"),
+                obs(0.72, "2026-11-20T08:00:00Z"),
+            ],
+        },
+    }
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_trend_chart_and_its_table(open_ui: Callable[..., UI], size: tuple[int, int]) -> None:
+    """A FHIR series of ANC Observations through CDS Hooks: the card's article shows the fall in
+    words, the SVG chart with its grade bands and the data table; axe stays clean."""
+    ui = open_ui(size)
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": _series_prefetch(),
+    }
+    response = ui.page.request.post(f"{ui.base_url}/cds-services/curbside-neutropenia", data=body)
+    assert response.ok, response.text()
+    (card,) = response.json()["cards"]
+    path = "/situations/" + card["links"][0]["url"].rsplit("/situations/", 1)[1]
+    assert ui.goto(path).status == 200
+    page = ui.page
+    expect(page.locator("li[data-statement=patient-anc-trend]")).to_contain_text(
+        "fell from 1.9 to 0.72 × 10^9/L in 7 days"
+    )
+    chart = page.locator("figure.trend svg.trend-chart[role=img]")
+    expect(chart).to_be_visible()
+    assert chart.locator("circle").count() == 3 and chart.locator("rect").count() == 4
+    cells = page.locator("table.trend-table tbody td:nth-child(2)").all_inner_texts()
+    assert cells == ["1.9", "1.3", "0.72"]
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+    name = "desktop" if size == DESKTOP else "phone"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("figure.trend").screenshot(path=SCREENSHOTS / f"trend-{name}.png")
+    from test_browser import describe, run_axe
+
+    blocking = [v for v in run_axe(ui) if v["impact"] in ("serious", "critical")]
+    assert not blocking, describe(blocking)
+    ui.assert_no_errors()
