@@ -48,7 +48,12 @@ class Assessment:
         return self.febrile.febrile_neutropenia is True
 
 
-_ORIGIN_WORDS = {"question": "the question", "file": "the patient file", "fhir": "the FHIR record"}
+_ORIGIN_WORDS = {
+    "question": "the question",
+    "file": "the patient file",
+    "fhir": "the FHIR record",
+    "request": "sent with the request",
+}
 
 
 def assess(data: PatientData, neutropenia_drugs: list[str]) -> Assessment:
