@@ -153,6 +153,7 @@ def article_context(article: Article) -> dict[str, object]:
         "v": view(article),
         "refs": {ref.n: ref for ref in article.references},
         "patient_lines": patient_lines(article),
+        "references_open": True,  # a document shows them; a page opens them on demand
     }
 
 

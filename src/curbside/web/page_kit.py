@@ -115,6 +115,7 @@ def article_context(
     return {
         **article_view_context(article),
         "private": private,
+        "references_open": False,  # each citation shows its source on hover or focus
         "thread": [*thread, article.question],
         "permalink": permalink,
         "show_follow_up": follow_up,

@@ -43,6 +43,18 @@
     });
   }
 
+  // A citation opens the collapsed reference list it points into.
+  function openTarget(hash) {
+    var target = hash && hash.length > 1 ? document.getElementById(hash.slice(1)) : null;
+    var details = target && target.closest ? target.closest("details") : null;
+    if (details && !details.open) { details.open = true; }
+  }
+
+  function followCitation(event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[href^='#']") : null;
+    if (link) { openTarget(link.getAttribute("href")); }
+  }
+
   function passageOf(target) {
     var wrap = target && target.closest ? target.closest(".cite-wrap") : null;
     return wrap ? { wrap: wrap, passage: wrap.querySelector(".passage") } : null;
@@ -72,5 +84,8 @@
     document.addEventListener("mouseover", place);
     document.addEventListener("focusin", place);
     document.addEventListener("keydown", dismiss);
+    document.addEventListener("click", followCitation);
+    window.addEventListener("hashchange", function () { openTarget(window.location.hash); });
+    openTarget(window.location.hash);
   });
 })();
