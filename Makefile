@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 Q ?= What is the management of neutropenia caused by Anastrazole (Aromatase Inhibitor)?
 AUDIENCE ?= physician
 FORMAT ?= markdown
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 DATA ?= ../shared/data
 
@@ -30,7 +32,7 @@ ask: $(STAMP)
 	$(BIN)/curbside ask "$(Q)" --audience $(AUDIENCE) --format $(FORMAT)
 
 serve: $(STAMP)
-	$(BIN)/curbside serve
+	$(BIN)/curbside serve --host $(HOST) --port $(PORT)
 
 ingest: $(STAMP)
 	$(BIN)/curbside ingest $(DATA)

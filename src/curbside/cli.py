@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -299,6 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (`curbside knowledge report | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout on exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except PackError as exc:
         print(f"curbside: knowledge pack error: {exc}", file=sys.stderr)
         return EXIT_BAD_KNOWLEDGE

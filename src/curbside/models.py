@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -179,6 +179,10 @@ class Section(BaseModel):
     key: str = Field(description="Stable section key, e.g. 'severity' or 'febrile'.")
     title: str = Field(description="Heading as shown to this audience.")
     statements: list[ArticleStatement] = Field(description="The bullets, most important first.")
+    background: bool = Field(
+        default=False,
+        description="General background the question did not ask about (shown collapsed).",
+    )
 
 
 class Reference(BaseModel):
@@ -207,11 +211,22 @@ class Reference(BaseModel):
     )
 
 
+class CountPoint(BaseModel):
+    """One dated count of a trend."""
+
+    taken: datetime = Field(description="When the blood was taken.")
+    anc_per_uL: float = Field(description="ANC in cells/µL.")
+
+
 class PatientSummary(BaseModel):
     """What was read or computed about the patient."""
 
     anc_per_uL: float | None = Field(default=None, description="ANC in cells/µL.")
     anc_as_written: str | None = Field(default=None, description="The ANC as written.")
+    anc_trend: list[CountPoint] = Field(
+        default_factory=list,
+        description="Every dated ANC of the record, oldest first, when there is more than one.",
+    )
     anc_source: str | None = Field(
         default=None,
         description="Where the ANC came from: the question, the patient file, the FHIR record, "

@@ -13,9 +13,10 @@ from typing import Any
 from curbside.clinical.ctcae import severity
 from curbside.clinical.ctcae_labs import LabGrade, grade_lab
 from curbside.clinical.risk_scores import ScoreResult
+from curbside.compose.trend import trend_words
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Citation
-from curbside.models import Query
+from curbside.models import CountPoint, Query
 from curbside.reason.patient import Assessment
 
 # Pack sources that define what the calculators compute (checked by the tests to exist).
@@ -40,6 +41,12 @@ FINDINGS_FOR_ASK = {
     "risk-score": ("patient-mascc", "patient-cisne"),
     "grading": LAB_GRADE_FINDINGS,
 }
+
+
+def summary_series(assessment: Assessment) -> list[CountPoint]:
+    """The dated ANCs of the record, oldest first."""
+    series = assessment.data.anc_series or []
+    return [CountPoint(taken=r.taken, anc_per_uL=r.value) for r in series if r.taken is not None]
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,13 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
         )
         out.append(Finding("patient-anc-grade", text, [CTCAE]))
     out += _lab_grades(query)
+    trend = trend_words(summary_series(a)) if not patient else None
+    if trend is not None:
+        words, fast = trend
+        out.append(Finding("patient-anc-trend", words, [CTCAE]))
+        if fast:
+            fall = "The ANC more than halved within a week: a fast fall."
+            out.append(Finding("patient-anc-fast-fall", fall, [CTCAE]))
     text = query.normalized
     named_cisne = "cisne" in text or any(
         f in a.data.origin

@@ -79,6 +79,11 @@ class IntentTerm(Term):
     drug_title: str | None = Field(
         default=None, description="Topic title used instead when a drug is named."
     )
+    patient_title: str | None = Field(
+        default=None,
+        description="Plain-language title for patients ('{drug}': the medicine, 'your medicine' "
+        "when none is named).",
+    )
 
 
 class UncoveredAsk(Term):
@@ -159,6 +164,10 @@ class SectionTitles(Strict):
     patient: str = Field(description="Heading for patients.")
     collapsed: bool = Field(
         default=False, description="Background section, shown collapsed when not the ask."
+    )
+    asked_by: list[str] = Field(
+        default_factory=list,
+        description="Intents this section answers: a background section stays open for them.",
     )
 
 
