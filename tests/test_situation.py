@@ -435,3 +435,11 @@ def test_a_pack_naming_an_unknown_population_is_refused_with_its_line(tmp_path: 
     with pytest.raises(PackError) as info:
         load_packs([pack])
     assert "unknown population 'astronauts'" in info.value.message and info.value.line == 9
+
+
+def test_febrile_neutropenia_leads_for_a_special_population(engine: Engine) -> None:
+    """No reviewed emergency statement is written for pregnancy: the calculator's finding that
+    this is febrile neutropenia, an emergency, leads, and the gap is said."""
+    article = engine.ask("Pregnant, on clozapine, ANC 400, temperature 38.9 C. What now?")
+    assert article.bottom_line.id == "patient-febrile-neutropenia"
+    assert "emergency" in article.bottom_line.text and "in pregnancy" in article.bottom_line.text

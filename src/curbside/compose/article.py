@@ -130,10 +130,15 @@ def compose(
             citations=numberer.cite(bottom.cite),
         )
         used = [bottom.id]
-    else:  # a calculator's finding answers the ask
-        answer = next(f for f in found if f.id in FINDINGS_FOR_ASK[query.intents[0]])
+    else:  # a calculator's finding answers the ask (or febrile neutropenia leads)
+        urgent = [f for f in found if f.urgent]
+        wanted = FINDINGS_FOR_ASK.get(query.intents[0], ())
+        answer = urgent[0] if urgent else next(f for f in found if f.id in wanted)
+        frame = _population_frame(reasoning, query, kb).removesuffix("What applies to everyone: ")
         bottom_line = CitedText(
-            id=answer.id, text=answer.text, citations=numberer.cite(answer.cite)
+            id=answer.id,
+            text=f"{answer.text} {frame}".strip(),
+            citations=numberer.cite(answer.cite),
         )
         used = []
     drug_names = [kb.drugs[d].name for d in query.drugs]

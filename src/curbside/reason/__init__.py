@@ -112,6 +112,17 @@ class Reasoner:
                 why_bottom, bottom_finding=True,
             )  # fmt: skip
         choice = choose_bottom_line(bottom, ranked, query, assessment)
+        emergency = choice is not None and choice.selected.urgent
+        if emergency and choice is not None:
+            emergency = choice.selected.statement.when.febrile is True
+        if assessment.is_febrile_neutropenia and not emergency:
+            # No reviewed emergency statement applies (a special population): the calculator's
+            # finding, that this is febrile neutropenia and an emergency, leads.
+            why_bottom = "febrile neutropenia: the calculator's finding leads"
+            return Reasoning(
+                None, ranked, patient, None, self._follow_ups(query, ranked), assessment, gap,
+                why_bottom, bottom_finding=True,
+            )  # fmt: skip
         if choice is None:
             ask = self._ask_description(query.intents[0])
             why = f"no reviewed statement answers the question asked ({ask})"
