@@ -239,11 +239,18 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
     from curbside.knowledge.base import KnowledgeBase
     from curbside.retrieve import Retriever
     from curbside.settings import Settings
+    from curbside.verify.anchoring import (
+        anchoring,
+        anchoring_json,
+        anchoring_report,
+        combined_support,
+    )
     from curbside.verify.support import Verifier, report, save_verdicts, verdict_json
 
     settings = Settings()
@@ -252,13 +259,21 @@ def _verify(args: argparse.Namespace) -> int:
     retriever = Retriever(settings)
     embedder = retriever.dense.embedder if retriever.dense is not None else None
     verifier = Verifier(KnowledgeBase.load(settings.packs), retriever.store, embedder)
-    verdicts = verifier.verify_all()
+    anchored = anchoring(verifier.kb, verifier)
+    checks = {c.statement_id: c for c in anchored.checks}
+    verdicts = [
+        dataclasses.replace(v, support=combined_support(v.support, checks[v.statement_id]))
+        for v in verifier.verify_all()
+    ]
     save_verdicts(retriever.store, verdicts)
     if args.format == "json":
-        print(json.dumps([verdict_json(v) for v in verdicts], ensure_ascii=False, indent=2))
+        out = {"verdicts": [verdict_json(v) for v in verdicts], **anchoring_json(anchored)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(report(verdicts))
-    return 1 if any(v.support == "unsupported" for v in verdicts) else 0
+        print(anchoring_report(anchored))
+    failed = any(v.support == "unsupported" for v in verdicts) or anchored.failures > 0
+    return 1 if failed else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 Coverage = Literal["curated", "sourced", "digest", "none"]
 # How a statement fared against the passage of its cited source (`curbside verify`).
-Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted"]
+Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted", "unanchored"]
 ReviewStatus = Literal[
     "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
 ]
@@ -161,8 +161,9 @@ class ArticleStatement(CitedText):
         description=(
             "Verification against the cited source's text: 'supported', 'unsupported' (shown "
             "flagged, dropped in strict mode), 'not-ingested' (source text not held), "
-            "'unverified' (no verification run since the statement changed) or 'quoted' (the "
-            "text is an exact quotation of the cited passage)."
+            "'unverified' (no verification run since the statement changed), 'quoted' (the "
+            "text is an exact quotation of the cited passage) or 'unanchored' (no citation of "
+            "the statement carries a verbatim quote of its source)."
         ),
     )
 

@@ -1,0 +1,146 @@
+"""Statements anchored to the exact words of their sources: is each statement in its quote, and
+is each quote in the document it cites?
+
+- statement <-> quote: every number of the statement (allowing 500/µL = 0.5 × 10^9/L and °C/°F,
+  as for passages), every direction (above/below, start/stop) and every negation must be in the
+  quote.
+- quote <-> document: when the cited document is ingested, the quote is found in its text once
+  whitespace, case and punctuation are normalised; where it is found (document and section) is
+  reported, and whether the citation's locator names that section.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from curbside.knowledge.schema import Statement
+from curbside.retrieve.store import StoredPassage
+from curbside.retrieve.terms import number_equivalents, numbers
+
+# Words that set a direction or a negation; a statement that uses one needs one of the same kind
+# in its quote.
+CUES: dict[str, tuple[str, ...]] = {
+    "above": ("above", "greater", "more than", "over", "exceed", "higher", "at least", "≥", ">"),
+    "below": ("below", "less than", "under", "lower", "fewer", "<", "≤", "falls", "drops"),
+    "start": ("start", "initiat", "begin", "resum", "restart", "commenc"),
+    "stop": ("stop", "discontinu", "withh", "interrupt", "hold", "suspend", "cease"),
+    "negation": ("not ", "no ", "never", "n't", "without", "avoid", "contraindicat", "must not"),
+}
+
+
+def cues(text: str) -> set[str]:
+    lowered = f" {text.lower()} "
+    return {kind for kind, words in CUES.items() if any(w in lowered for w in words)}
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """A statement held against the quotes of its citations."""
+
+    statement_id: str
+    statement_text: str
+    quotes: tuple[str, ...]
+    missing_numbers: tuple[float, ...] = ()
+    missing_cues: tuple[str, ...] = ()
+
+    @property
+    def anchored(self) -> bool:
+        return bool(self.quotes)
+
+    @property
+    def supported(self) -> bool:
+        return self.anchored and not self.missing_numbers and not self.missing_cues
+
+
+def check_quotes(statement: Statement) -> QuoteCheck:
+    """Hold the clinician text of `statement` against all its quotes read together."""
+    quotes = tuple(c.quote for c in statement.cite if c.quote)
+    text = statement.text.clinician
+    if not quotes:
+        return QuoteCheck(statement.id, text, ())
+    joined = " ".join(quotes)
+    held = set(numbers(joined))
+    missing = tuple(n for n in numbers(text) if not number_equivalents(n) & held)
+    lacking = tuple(sorted(cues(text) - cues(joined)))
+    return QuoteCheck(statement.id, text, quotes, missing, lacking)
+
+
+_PUNCT = re.compile(r"[^\w%µ°]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, compatibility forms, punctuation to spaces, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("×", " x ")
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class QuoteFound:
+    """One quote held against the ingested documents of its cited source."""
+
+    statement_id: str
+    source_id: str
+    locator: str
+    quote: str
+    documents: tuple[str, ...]  # ingested documents of the source; empty: not ingested
+    found_in: str | None = None  # document key
+    section: str | None = None
+    locator_matches: bool | None = None
+
+    @property
+    def checkable(self) -> bool:
+        return bool(self.documents)
+
+    @property
+    def found(self) -> bool:
+        return self.found_in is not None
+
+
+@dataclass
+class _Text:
+    """A document's passages joined in order, normalised, with where each section starts."""
+
+    key: str
+    text: str = ""
+    starts: list[tuple[int, str]] = field(default_factory=list)
+
+    def section_at(self, offset: int) -> str:
+        section = ""
+        for start, name in self.starts:
+            if start > offset:
+                break
+            section = name
+        return section
+
+
+def document_texts(passages: list[StoredPassage]) -> list[_Text]:
+    texts: dict[str, _Text] = {}
+    for p in passages:
+        doc = texts.setdefault(p.document_key, _Text(p.document_key))
+        doc.starts.append((len(doc.text), p.section))
+        doc.text += normalise(p.text) + " "
+    return list(texts.values())
+
+
+def find_quote(quote: str, texts: list[_Text]) -> tuple[str, str] | None:
+    """The document key and section where `quote` is found, if it is."""
+    wanted = normalise(quote)
+    for doc in texts:
+        at = doc.text.find(wanted)
+        if at >= 0:
+            return doc.key, doc.section_at(at)
+    return None
+
+
+_SECTION_NUMBER = re.compile(r"\b\d+(?:\.\d+)*\b")
+
+
+def locator_matches(locator: str, section: str) -> bool:
+    """Does the locator name the section: the same section number, or a shared title word?"""
+    wanted = set(_SECTION_NUMBER.findall(locator))
+    if wanted:
+        return bool(wanted & set(_SECTION_NUMBER.findall(section)))
+    words = {w for w in normalise(locator).split() if len(w) > 3}
+    return bool(words & set(normalise(section).split()))
