@@ -160,7 +160,6 @@ def _knowledge_report(args: argparse.Namespace) -> int:
 
 def _knowledge_check(args: argparse.Namespace) -> int:
     from curbside.knowledge.base import KnowledgeBase
-
     from curbside.settings import Settings
 
     kb = KnowledgeBase.load([*Settings().packs, *args.paths])
