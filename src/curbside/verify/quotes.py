@@ -26,13 +26,33 @@ CUES: dict[str, tuple[str, ...]] = {
     "below": ("below", "less than", "under", "lower", "fewer", "<", "≤", "falls", "drops"),
     "start": ("start", "initiat", "begin", "resum", "restart", "commenc"),
     "stop": ("stop", "discontinu", "withh", "interrupt", "hold", "suspend", "cease"),
-    "negation": ("not ", "no ", "never", "n't", "without", "avoid", "contraindicat", "must not"),
+    "negation": ("not", "no", "never", "n't", "without", "avoid", "contraindicat"),
 }
 
 
+def _cue_pattern(word: str) -> str:
+    word = word.strip()
+    start = r"\b" if word[0].isalnum() else ""
+    end = r"\b" if word in ("not", "no") else ""
+    return start + re.escape(word) + end
+
+
+_CUES = {kind: re.compile("|".join(map(_cue_pattern, words))) for kind, words in CUES.items()}
+# Powers of ten and names with numbers in them are not values: 1.5 × 10⁹/L is 1.5 (per litre,
+# as 1,500/µL), and COVID-19 holds no threshold.
+_NOT_VALUES = re.compile(
+    r"(?:[x×]\s*)?10\s*(?:\^|e)?\s*[9⁹]\s*(?=/\s*l\b)|\bcovid-19\b", re.IGNORECASE
+)
+
+
 def cues(text: str) -> set[str]:
-    lowered = f" {text.lower()} "
-    return {kind for kind, words in CUES.items() if any(w in lowered for w in words)}
+    lowered = text.lower()
+    return {kind for kind, pattern in _CUES.items() if pattern.search(lowered)}
+
+
+def values(text: str) -> list[float]:
+    """The numbers of `text` that are values (not powers of ten or parts of names)."""
+    return numbers(_NOT_VALUES.sub(" ", text))
 
 
 @dataclass(frozen=True)
@@ -61,8 +81,8 @@ def check_quotes(statement: Statement) -> QuoteCheck:
     if not quotes:
         return QuoteCheck(statement.id, text, ())
     joined = " ".join(quotes)
-    held = set(numbers(joined))
-    missing = tuple(n for n in numbers(text) if not number_equivalents(n) & held)
+    held = set(values(joined))
+    missing = tuple(n for n in values(text) if not number_equivalents(n) & held)
     lacking = tuple(sorted(cues(text) - cues(joined)))
     return QuoteCheck(statement.id, text, quotes, missing, lacking)
 
