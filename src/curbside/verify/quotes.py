@@ -3,7 +3,7 @@ is each quote in the document it cites?
 
 - statement <-> quote: every number of the statement (allowing 500/µL = 0.5 × 10^9/L and °C/°F,
   as for passages), every direction (above/below, start/stop) and every negation must be in the
-  quote.
+  quote, and at least QUOTE_TERMS of its key terms (a screen for the wrong sentence).
 - quote <-> document: when the cited document is ingested, the quote is found in its text once
   whitespace, case and punctuation are normalised; where it is found (document and section) is
   reported, and whether the citation's locator names that section.
@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 
 from curbside.knowledge.schema import Statement
 from curbside.retrieve.store import StoredPassage
-from curbside.retrieve.terms import number_equivalents, numbers
+from curbside.retrieve.terms import content_terms, number_equivalents, numbers
+
+# The share of a statement's key terms its quotes must hold: a screen for a quote from the wrong
+# part of the source (a statement often adds context, drug names and wording of its own).
+QUOTE_TERMS = 0.3
 
 # Words that set a direction or a negation; a statement that uses one needs one of the same kind
 # in its quote.
@@ -64,6 +68,7 @@ class QuoteCheck:
     quotes: tuple[str, ...]
     missing_numbers: tuple[float, ...] = ()
     missing_cues: tuple[str, ...] = ()
+    coverage: float = 0.0  # share of the statement's key terms found in the quotes
 
     @property
     def anchored(self) -> bool:
@@ -71,7 +76,8 @@ class QuoteCheck:
 
     @property
     def supported(self) -> bool:
-        return self.anchored and not self.missing_numbers and not self.missing_cues
+        meaning = self.coverage >= QUOTE_TERMS
+        return self.anchored and meaning and not self.missing_numbers and not self.missing_cues
 
 
 def check_quotes(statement: Statement) -> QuoteCheck:
@@ -84,7 +90,9 @@ def check_quotes(statement: Statement) -> QuoteCheck:
     held = set(values(joined))
     missing = tuple(n for n in values(text) if not number_equivalents(n) & held)
     lacking = tuple(sorted(cues(text) - cues(joined)))
-    return QuoteCheck(statement.id, text, quotes, missing, lacking)
+    terms = content_terms(text)
+    coverage = len(terms & content_terms(joined)) / len(terms) if terms else 1.0
+    return QuoteCheck(statement.id, text, quotes, missing, lacking, coverage)
 
 
 _PUNCT = re.compile(r"[^\w%µ°]+")
@@ -158,7 +166,12 @@ _SECTION_NUMBER = re.compile(r"\b\d+(?:\.\d+)*\b")
 
 
 def locator_matches(locator: str, section: str) -> bool:
-    """Does the locator name the section: the same section number, or a shared title word?"""
+    """Does the locator (or one of its ';'-separated parts) name the section: the same section
+    number, or a shared title word?"""
+    return any(_part_matches(part, section) for part in locator.split(";") if part.strip())
+
+
+def _part_matches(locator: str, section: str) -> bool:
     wanted = set(_SECTION_NUMBER.findall(locator))
     if wanted:
         return bool(wanted & set(_SECTION_NUMBER.findall(section)))
