@@ -147,6 +147,16 @@ class CitedText(BaseModel):
     )
 
 
+class SourceQuote(BaseModel):
+    """The verbatim words of a source behind a statement, and where they were read."""
+
+    quote: str = Field(description="The sentence(s) of the source, copied verbatim.")
+    source: str = Field(description="Id of the cited source (see the reference list).")
+    locator: str = Field(description="Section, table or page of the source that holds it.")
+    url: str = Field(description="Where the quoted text was read (URL or path of the copy).")
+    read_on: date = Field(description="Day the quote was copied from that text.")
+
+
 class ArticleStatement(CitedText):
     """One bullet of a section."""
 
@@ -165,6 +175,10 @@ class ArticleStatement(CitedText):
             "text is an exact quotation of the cited passage) or 'unanchored' (no citation of "
             "the statement carries a verbatim quote of its source)."
         ),
+    )
+    evidence: list[SourceQuote] = Field(
+        default_factory=list,
+        description="The quotes of its sources that support it; empty when it is unanchored.",
     )
 
 

@@ -95,6 +95,10 @@ def to_markdown(article: Article) -> str:
             )
             level = " _(class-level guidance)_" if statement.scope == "class" else ""
             lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{level}{check}")
+            lines += [
+                f"  > {e.quote} ({e.source}, {e.locator}; read at {e.url} on {e.read_on})"
+                for e in statement.evidence
+            ]
     if article.patient:
         lines += ["", "## Patient values read", ""] + [
             f"- {line}" for line in patient_lines(article)
