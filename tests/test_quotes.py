@@ -174,7 +174,7 @@ def test_every_quote_in_the_packs_holds_its_statement(kb: KnowledgeBase) -> None
 
 
 # The anchoring reached in issue 15; raise it as quotes are added, never lower it.
-MIN_ANCHORED = 21
+MIN_ANCHORED = 22
 
 
 def test_anchoring_coverage_does_not_drop(kb: KnowledgeBase) -> None:
