@@ -10,10 +10,11 @@ import pytest
 from pydantic import ValidationError
 
 from curbside.engine import Engine
+from curbside.ingest.run import IngestReport
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Citation, Statement
 from curbside.models import Support
-from curbside.retrieve.store import StoredPassage
+from curbside.retrieve.store import EvidenceStore, StoredPassage
 from curbside.settings import Settings
 from curbside.verify import apply_verdicts, contract_problems
 from curbside.verify.anchoring import anchoring, combined_support
@@ -24,6 +25,7 @@ from curbside.verify.quotes import (
     locator_matches,
     normalise,
 )
+from curbside.verify.support import Verifier
 
 READ = {"url": "/work/shared/data/example.txt", "date": date(2026, 12, 4)}
 
@@ -189,3 +191,17 @@ def test_pack_quotes_are_checked_for_where_they_were_read(
         for c in s.cite:
             if c.quote:
                 assert c.read_at is not None and c.read_at.date <= date(2026, 12, 31), s.id
+
+
+def test_every_quote_whose_document_is_ingested_is_found_in_it(
+    evidence: tuple[Settings, IngestReport], kb: KnowledgeBase
+) -> None:
+    verifier = Verifier(kb, EvidenceStore(evidence[0].evidence_path))
+    result = anchoring(kb, verifier)
+    checkable = [f for f in result.found if f.checkable]
+    assert len(checkable) >= 14  # deferiprone and asenapine labels, the NCI infection page
+    assert [f for f in checkable if not f.found] == []
+    assert all(f.locator_matches for f in checkable), [
+        (f.statement_id, f.locator, f.section) for f in checkable if not f.locator_matches
+    ]
+    assert result.overall.quotes_found == len(checkable)
