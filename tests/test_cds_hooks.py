@@ -12,6 +12,7 @@ from tests.fhir_builders import (
     FEVER_ON_RIBOCICLIB,
     GRADE_4_ON_PALBOCICLIB,
     bundle,
+    medication_request,
     observation,
     patient,
 )
@@ -183,6 +184,84 @@ def test_order_select_names_the_medicine_being_ordered(client: TestClient) -> No
     )
     (card,) = payload["cards"]
     assert card["indicator"] == "warning" and "palbociclib" in card["summary"]
+
+
+def _order(client: TestClient, record: dict[str, Any], name: str) -> dict[str, Any]:
+    draft = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "id": "order-1",
+                    "status": "draft",
+                    "intent": "order",
+                    "subject": {"reference": "Patient/p1"},
+                    "medicationCodeableConcept": {"text": name},
+                }
+            }
+        ],
+    }
+    (card,) = _call(
+        client,
+        "curbside-neutropenia-order",
+        "order-select",
+        record,
+        selections=["MedicationRequest/order-1"],
+        draftOrders=draft,
+    )["cards"]
+    return card
+
+
+def test_an_order_select_card_is_about_the_medicine_ordered_and_short(
+    client: TestClient,
+) -> None:
+    """Issue 18: ordering co-trimoxazole for a patient on clozapine with ANC 720/µL: the card
+    leads with co-trimoxazole, not with clozapine's bottom line, and stays within the limits."""
+    record = bundle(
+        patient(),
+        observation("751-8", 0.72, "10*3/uL", "2026-11-20T08:30:00Z"),
+        medication_request("clozapine"),
+    )
+    card = _order(client, record, "co-trimoxazole")
+    assert card["summary"].startswith("Ordering co-trimoxazole")
+    assert "clozapine" not in card["summary"]
+    assert len(card["summary"]) < 140
+    detail = card["detail"]
+    assert len(detail) <= 600, len(detail)
+    first = detail.split("\n")[0].lower()
+    assert "co-trimoxazole" in first or "trimethoprim" in first or "sulfamethoxazole" in first
+    assert detail.count("\n- ") + detail.startswith("- ") <= 3
+    assert "[Full article](http://127.0.0.1:8000/situations/" in detail
+    assert "References: [" in detail
+
+
+@pytest.mark.parametrize("name", ["GRADE_4_ON_PALBOCICLIB", "FEVER_ON_RIBOCICLIB"])
+def test_patient_view_cards_keep_within_the_limits(client: TestClient, name: str) -> None:
+    (card,) = _call(client, "curbside-neutropenia", "patient-view", globals()[name])["cards"]
+    assert len(card["summary"]) < 140 and len(card["detail"]) <= 600, card["detail"]
+    statements = [line for line in card["detail"].splitlines() if line.startswith("- ")]
+    assert 2 <= len(statements) <= 3
+    assert all("[" in line for line in statements)  # every statement is cited
+
+
+def test_missing_prefetch_gives_a_card_that_says_what_is_needed(client: TestClient) -> None:
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+    }
+    response = client.post("/cds-services/curbside-neutropenia", json=body)
+    assert response.status_code == 200, response.text
+    payload = response.json()
+    jsonschema.validate(payload, RESPONSE)
+    (card,) = payload["cards"]
+    assert card["indicator"] == "info" and "neutrophil counts" in card["summary"]
+    assert "`observations`" in card["detail"] and "751-8" in card["detail"]
+    # Counts sent but none low, or an empty search: nothing to say.
+    empty = {**body, "prefetch": {"observations": {"resourceType": "Bundle", "type": "searchset"}}}
+    assert client.post("/cds-services/curbside-neutropenia", json=empty).json()["cards"] == []
 
 
 def test_bad_calls_are_refused(client: TestClient) -> None:

@@ -113,3 +113,17 @@ def test_knowledge_check_counts_the_packs(
     out = capsys.readouterr().out
     assert out.startswith(f"ok: {len(kb.pack_files)} packs, {len(kb.sources)} sources, ")
     assert len(kb.drugs) >= 40  # issue 5: the common causes of drug-induced neutropenia
+
+
+def test_a_closed_pipe_ends_a_command_quietly() -> None:
+    """`curbside knowledge report | head` exits 0 without a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "curbside.cli", "knowledge", "report"]
+    process = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, err
+    assert "BrokenPipe" not in err and "Traceback" not in err

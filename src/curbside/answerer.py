@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curbside.compose.article import Evidence, compose
 from curbside.compose.quotes import NEUTROPENIA_WORDS, digest_quotes, label_quotes
-from curbside.general.answer import GeneralAnswers
 from curbside.knowledge.base import KnowledgeBase
 from curbside.models import Article, Audience, Measurement, Query, Support
 from curbside.patient.merge import merge
@@ -34,6 +34,9 @@ from curbside.understand.lexicon import LABEL_PREFIX
 from curbside.understand.patient_text import patient_from_question
 from curbside.verify import apply_verdicts, check_contract
 from curbside.verify.support import statement_sha
+
+if TYPE_CHECKING:  # the general tier loads the readers: only once a general question comes
+    from curbside.general.answer import GeneralAnswers
 
 DIGEST_PASSAGES = 20  # passages searched for digest sentences
 
@@ -123,6 +126,8 @@ class Answerer:
         """Trusted sources' own answers (issue 17), built from the store on first use."""
         if self.store is None or self.retriever is None:
             return None
+        from curbside.general.answer import GeneralAnswers
+
         drugs = [d.name for d in self.kb.drugs.values()]
         drugs += [d.generic for d in self.store.label_drugs()]
         return GeneralAnswers(self.store, self.retriever.lexical, drugs, self.retriever.dense)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -88,15 +89,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ask(args: argparse.Namespace) -> int:
     from curbside.compose.render import render
-    from curbside.patient.fhir import from_fhir_bundle
-    from curbside.patient.file import load_patient_file
     from curbside.patient.merge import merge
 
     # Precedence: the question, then the patient file, then the FHIR record.
     parts = []
     if args.patient:
+        from curbside.patient.file import load_patient_file
+
         parts.append(load_patient_file(args.patient))
-    if args.fhir:
+    if args.fhir:  # the FHIR R4B models take a third of a second to import: only when needed
+        from curbside.patient.fhir import from_fhir_bundle
+
         parts.append(from_fhir_bundle(args.fhir))
     patient = merge(*parts) if parts else None
     from curbside.service import ArticleService
@@ -345,6 +348,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (`curbside knowledge report | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout on exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except PackError as exc:
         print(f"curbside: knowledge pack error: {exc}", file=sys.stderr)
         return EXIT_BAD_KNOWLEDGE

@@ -139,6 +139,13 @@ def _library(library: Library, args: argparse.Namespace) -> int:
         print(f"{len(found)} articles")
         for record in found:
             print(_line(record))
+        if viewer is None:
+            # Without a token only approved articles are listed: say so, on stderr.
+            print(
+                "curbside: approved articles only; drafts and articles in review need a token "
+                "(--token or CURBSIDE_TOKEN)",
+                file=sys.stderr,
+            )
         return 0
     record = _record(library, args.article, viewer)
     if args.action == "show":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,6 +113,12 @@ class Query(BaseModel):
     anc: Measurement | None = Field(default=None, description="Absolute neutrophil count.")
     temperature: Measurement | None = Field(default=None, description="Body temperature.")
     wbc: Measurement | None = Field(default=None, description="White cell count, if written.")
+    haemoglobin: Measurement | None = Field(
+        default=None, description="Haemoglobin in g/dL, if written."
+    )
+    platelets: Measurement | None = Field(
+        default=None, description="Platelet count in cells/µL, if written."
+    )
     neutrophil_percent: float | None = Field(
         default=None, description="Neutrophils as a percentage of white cells, if written."
     )
@@ -188,6 +194,10 @@ class Section(BaseModel):
     key: str = Field(description="Stable section key, e.g. 'severity' or 'febrile'.")
     title: str = Field(description="Heading as shown to this audience.")
     statements: list[ArticleStatement] = Field(description="The bullets, most important first.")
+    background: bool = Field(
+        default=False,
+        description="General background the question did not ask about (shown collapsed).",
+    )
 
 
 class Reference(BaseModel):
@@ -216,11 +226,22 @@ class Reference(BaseModel):
     )
 
 
+class CountPoint(BaseModel):
+    """One dated count of a trend."""
+
+    taken: datetime = Field(description="When the blood was taken.")
+    anc_per_uL: float = Field(description="ANC in cells/µL.")
+
+
 class PatientSummary(BaseModel):
     """What was read or computed about the patient."""
 
     anc_per_uL: float | None = Field(default=None, description="ANC in cells/µL.")
     anc_as_written: str | None = Field(default=None, description="The ANC as written.")
+    anc_trend: list[CountPoint] = Field(
+        default_factory=list,
+        description="Every dated ANC of the record, oldest first, when there is more than one.",
+    )
     anc_source: str | None = Field(
         default=None,
         description="Where the ANC came from: the question, the patient file, the FHIR record, "

@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         le=1000,
         description="Passages each retriever hands to fusion (CURBSIDE_CANDIDATES).",
     )
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        le=256,
+        description=(
+            "Threads numpy's BLAS may use for embedding and dense search (CURBSIDE_BLAS_THREADS): "
+            "1 by default, the fastest when other work keeps the other cores busy (a web "
+            "server's workers, a shared machine); 0 leaves OpenBLAS's own choice."
+        ),
+    )
     strict: bool = Field(
         default=False,
         description=(

@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:  # yaml is imported only when a file is parsed (cached packs need none)
+    import yaml
 
-try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+@cache
+def yaml_loader() -> type[yaml.SafeLoader | yaml.CSafeLoader]:
+    """libyaml's loader, much faster; the pure-Python one gives the same nodes."""
+    import yaml
+
+    try:
+        return yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        return yaml.SafeLoader
+
 
 Loc = tuple[str | int, ...]
 
@@ -24,10 +33,12 @@ def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _Loader("").construct_object(node)
+    return yaml_loader()("").construct_object(node)
 
 
 def plain(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> Any:
+    import yaml
+
     out[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         data: dict[str, Any] = {}
@@ -49,6 +60,8 @@ def plain(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> Any:
 def plain_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
     """A YAML document as plain data, with the line of every node (raises yaml.YAMLError for
     bad YAML and ValueError for duplicate or non-text keys)."""
-    node = yaml.compose(text, Loader=_Loader)
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml_loader())
     lines: dict[Loc, int] = {}
     return (None if node is None else plain(node, (), lines)), lines

@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DESKTOP = (1280, 900)
-PHONE = (375, 800)
+PHONE = (390, 844)  # a common phone viewport (the issue 18 goal)
 TIMEOUT_MS = 10_000
 
 USERS = {"ed": ("editor", "ed-long-password"), "rev": ("reviewer", "rev-long-password")}

@@ -75,6 +75,9 @@ def test_tokens_from_the_cli_and_no_forged_history_lines(
     forged = "fine\n  2026-01-01 00:00:00  admin        transition (approved)\x1b[2J"
     assert main(["library", "list", "--token", made["token"], "--status", "draft"]) == 0
     article_id = capsys.readouterr().out.splitlines()[1].split()[0]
+    monkeypatch.delenv("CURBSIDE_TOKEN", raising=False)
+    assert main(["library", "list"]) == 0  # without a token: says that drafts need one
+    assert "drafts and articles in review need a token" in capsys.readouterr().err
     assert main(["review", "comment", article_id, forged, "--token", made["token"]]) == 0
     capsys.readouterr()
     assert main(["library", "history", article_id, "--token", made["token"]]) == 0

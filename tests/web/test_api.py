@@ -154,6 +154,9 @@ def test_ask_with_patient_values(client: TestClient) -> None:
     assert summary["febrile_neutropenia"] is True and summary["age_years"] == 64
     assert "palbociclib" in summary["neutropenia_drugs"]
     assert result["article_id"] is None and result["url"] is None  # no library here
+    # Values sent in the JSON body are reported as such, not as "the patient file" (issue 18).
+    assert "sent with the request" in summary["anc_source"]
+    assert "patient file" not in result["article"]["patient"]["anc_source"]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from curbside.compose import view
 from curbside.engine import Engine
 from curbside.knowledge.base import KnowledgeBase
 from curbside.library import ArticleRecord, Library, PermissionDenied, Role, open_library
@@ -501,7 +502,7 @@ def test_empty_and_overlong_questions_are_400_with_a_message(
     ],
 )
 def test_the_stepper_marks_the_current_step(status: str, current: str | None) -> None:
-    steps = page_kit.stepper(status)  # type: ignore[arg-type]
+    steps = view.stepper(status)  # type: ignore[arg-type]
     assert [s.label for s in steps if s.state == "current"] == ([current] if current else [])
 
 
@@ -510,13 +511,13 @@ def test_reference_links_go_to_doi_pubmed_and_the_source() -> None:
         n=1, source_id="x", title="T", publisher="P", locator="L", kind="review",
         doi="10.1/ab(c)", pmid="123", url="https://example.org/a", set_id=None,
     )  # fmt: skip
-    assert page_kit.reference_links(ref) == [
+    assert view.reference_links(ref) == [
         ("doi:10.1/ab(c)", "https://doi.org/10.1/ab(c)"),
         ("PubMed 123", "https://pubmed.ncbi.nlm.nih.gov/123/"),
         ("example.org", "https://example.org/a"),
     ]
     unsafe = ref.model_copy(update={"url": "javascript:alert(1)", "doi": None, "pmid": None})
-    assert page_kit.reference_links(unsafe) == []
+    assert view.reference_links(unsafe) == []
 
 
 def test_the_article_context_threads_the_question(site: Site) -> None:

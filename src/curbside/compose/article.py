@@ -8,6 +8,7 @@ from datetime import date
 from curbside.compose.findings import FINDINGS_FOR_ASK, findings
 from curbside.compose.quotes import Quote, passage_reference
 from curbside.compose.wording import (
+    background,
     disclaimer,
     section_order,
     section_title,
@@ -169,7 +170,12 @@ def compose(
             for s in chosen
         ]
         sections.append(
-            Section(key=key, title=section_title(key, query, drug_names), statements=statements)
+            Section(
+                key=key,
+                title=section_title(key, query, drug_names),
+                statements=statements,
+                background=background(key, query),
+            )
         )
     if not labels_placed:
         sections += _label_sections(evidence, numberer, query)

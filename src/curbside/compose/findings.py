@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from curbside.clinical.ctcae import severity
+from curbside.clinical.ctcae_labs import LabGrade, grade_lab
 from curbside.clinical.risk_scores import ScoreResult
+from curbside.compose.trend import trend_words
 from curbside.knowledge.base import KnowledgeBase
 from curbside.knowledge.schema import Citation
-from curbside.models import Query
+from curbside.models import CountPoint, Query
 from curbside.reason.patient import Assessment
 
 # Pack sources that define what the calculators compute (checked by the tests to exist).
@@ -32,7 +34,19 @@ NOT_FEBRILE_FINDING = "patient-not-febrile-neutropenia"
 UNDECIDED_FINDING = "patient-febrile-neutropenia-undecided"
 FEVER_FINDINGS = (FEBRILE_FINDING, NO_FEVER_FINDING, NOT_FEBRILE_FINDING, UNDECIDED_FINDING)
 # The findings that answer an ask, by intent: "is this febrile neutropenia?", "MASCC score?".
-FINDINGS_FOR_ASK = {"classify": FEVER_FINDINGS, "risk-score": ("patient-mascc", "patient-cisne")}
+# "What CTCAE grade is a haemoglobin of 7.5 g/dL?": the grade of each lab value written.
+LAB_GRADE_FINDINGS = ("patient-haemoglobin-grade", "patient-platelet-grade")
+FINDINGS_FOR_ASK = {
+    "classify": FEVER_FINDINGS,
+    "risk-score": ("patient-mascc", "patient-cisne"),
+    "grading": LAB_GRADE_FINDINGS,
+}
+
+
+def summary_series(assessment: Assessment) -> list[CountPoint]:
+    """The dated ANCs of the record, oldest first."""
+    series = assessment.data.anc_series or []
+    return [CountPoint(taken=r.taken, anc_per_uL=r.value) for r in series if r.taken is not None]
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,14 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
             f"neutrophil count decreased ({severity(a.anc)})."
         )
         out.append(Finding("patient-anc-grade", text, [CTCAE]))
+    out += _lab_grades(query)
+    trend = trend_words(summary_series(a)) if not patient else None
+    if trend is not None:
+        words, fast = trend
+        out.append(Finding("patient-anc-trend", words, [CTCAE]))
+        if fast:
+            fall = "The ANC more than halved within a week: a fast fall."
+            out.append(Finding("patient-anc-fast-fall", fall, [CTCAE]))
     text = query.normalized
     named_cisne = "cisne" in text or any(
         f in a.data.origin
@@ -124,6 +146,41 @@ def findings(assessment: Assessment, query: Query, kb: KnowledgeBase) -> list[Fi
                     cites,
                 )
             )
+    return out
+
+
+def lab_grades(query: Query) -> list[tuple[str, str, LabGrade]]:
+    """(finding id, value as written, CTCAE grade) of the haemoglobin and platelets written."""
+    out: list[tuple[str, str, LabGrade]] = []
+    if query.haemoglobin is not None:
+        hb = query.haemoglobin.value
+        out.append((LAB_GRADE_FINDINGS[0], f"Haemoglobin {hb:g} g/dL", grade_lab("anemia", hb)))
+    if query.platelets is not None:
+        plt = query.platelets.value
+        out.append((LAB_GRADE_FINDINGS[1], f"Platelets {plt:,.0f}/µL", grade_lab("platelets", plt)))
+    return out
+
+
+def _lab_grades(query: Query) -> list[Finding]:
+    out: list[Finding] = []
+    for finding_id, written, graded in lab_grades(query):
+        term = graded.term.term.lower()
+        cite = [Citation(source="ctcae-v5", locator=graded.locator)]
+        if graded.grade is None:
+            text = (
+                f"{written}: CTCAE v5.0 {term} grade 1 if below the laboratory's lower limit "
+                "of normal, else grade 0."
+            )
+        elif query.audience == "patient":
+            text = f"{written} is grade {graded.grade} of 4 on the scale doctors use."
+        else:
+            text = f"{written}: CTCAE v5.0 grade {graded.grade} {term} ({graded.criterion})."
+            if graded.grade == graded.term.numeric_max_grade < 4:
+                text = text[:-1] + (
+                    f"; grade {graded.grade + 1} is defined by clinical consequences "
+                    f"({graded.term.criteria[graded.grade + 1].lower()}), not by a number."
+                )
+        out.append(Finding(finding_id, text, cite))
     return out
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from curbside.compose.trend import per_litre
+from curbside.compose.view import AUDIENCE_LABELS, long_date, reference_links, view
 from curbside.models import Article, Reference
 
 Format = Literal["markdown", "json", "html"]
@@ -84,20 +86,17 @@ def patient_lines(article: Article) -> list[str]:
 def to_markdown(article: Article) -> str:
     lines = [f"# {article.title}", "", f"**Question:** {article.question}", ""]
     lines += [f"**Bottom line:** {article.bottom_line.text}{marks(article.bottom_line.citations)}"]
-    for section in article.sections:
+    for section_view in view(article).sections:
+        section = section_view.section
         lines += ["", f"## {section.title}", ""]
-        for statement in section.statements:
-            flag = "**URGENT:** " if statement.urgent else ""
-            check = (
-                " _(not confirmed by the cited source's text)_"
-                if statement.support == ("unsupported")
-                else ""
-            )
-            level = " _(class-level guidance)_" if statement.scope == "class" else ""
-            lines.append(f"- {flag}{statement.text}{marks(statement.citations)}{level}{check}")
+        for sv in section_view.statements:
+            s = sv.statement
+            before = "".join(f"**{m.label.upper()}** " for m in sv.before)
+            after = "".join(f" _{m.label}_" for m in sv.after)
+            lines.append(f"- {before}{s.text}{marks(s.citations)}{after}")
             lines += [
                 f"  > {e.quote} ({e.source}, {e.locator}; read at {e.url} on {e.read_on})"
-                for e in statement.evidence
+                for e in s.evidence
             ]
     if article.patient:
         lines += ["", "## Patient values read", ""] + [
@@ -121,25 +120,49 @@ def to_markdown(article: Article) -> str:
     return "\n".join(lines) + "\n"
 
 
+def configure(env: Environment) -> Environment:
+    """What the shared article templates need from any environment that renders them."""
+    env.globals.update(
+        status_labels=STATUS_LABELS, audience_labels=AUDIENCE_LABELS, policy_href=None
+    )
+    env.filters.update(
+        reference_line=reference_line,
+        long_date=long_date,
+        reference_links=reference_links,
+        per_litre=per_litre,
+    )
+    return env
+
+
+def article_loader() -> PackageLoader:
+    """The shared article templates (`article_body.html`, `article_macros.html`)."""
+    return PackageLoader("curbside.compose", "templates")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("curbside.compose", "templates"),
+        loader=article_loader(),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["reference_line"] = reference_line
-    return env
+    return configure(env)
+
+
+def article_context(article: Article) -> dict[str, object]:
+    """What `article_body.html` needs, in a standalone document or a page."""
+    return {
+        "article": article,
+        "v": view(article),
+        "refs": {ref.n: ref for ref in article.references},
+        "patient_lines": patient_lines(article),
+        "references_open": True,  # a document shows them; a page opens them on demand
+    }
 
 
 def to_html(article: Article) -> str:
-    template = _environment().get_template("article.html")
-    return template.render(
-        article=article,
-        status_label=STATUS_LABELS[article.status],
-        patient_lines=patient_lines(article),
-    )
+    return _environment().get_template("standalone.html").render(article_context(article))
 
 
 def render(article: Article, fmt: Format) -> str:

@@ -54,7 +54,20 @@ def section_order(query: Query) -> tuple[str, ...]:
         return tuple(_framing().patient_order)
     if query.febrile:
         return ("febrile", *(s for s in SECTION_ORDER if s != "febrile"))
+    if query.drugs or query.named_classes:
+        # Answer first: a question about a medicine leads with the guidance on that medicine.
+        return ("drug", *(s for s in SECTION_ORDER if s != "drug"))
     return SECTION_ORDER
+
+
+def background(key: str, query: Query) -> bool:
+    """Whether a section restates general background the question did not ask about."""
+    titles = next((s for s in _framing().sections if s.key == key), None)
+    if titles is None or not titles.collapsed:
+        return False
+    if key == "febrile" and (query.febrile or query.audience == "patient"):
+        return False  # fever guidance is the ask when there is fever, and patients always see it
+    return not (query.intents and query.intents[0] in titles.asked_by)
 
 
 def section_title(key: str, query: Query, drug_names: list[str]) -> str:
@@ -88,13 +101,31 @@ def topic_title(query: Query, kb: KnowledgeBase) -> str:
     with_infection = f" with {infection}" if infection else ""
     febrile = query.febrile or "febrile-neutropenia" in query.conditions
     intent = next(i for i in vocabulary().data.intents if i.id == query.intents[0])
+    if query.audience == "patient":
+        return _patient_title(intent.patient_title, drug, febrile)
     if drug and intent.drug_title:
         return intent.drug_title.format(drug=drug, infection=with_infection)
     if intent.title:
         return intent.title
+    other = [c for c in vocabulary().data.conditions if c.id in query.conditions and c.label]
+    if "neutropenia" not in query.conditions and other:
+        # Thrombocytopenia or anaemia: never titled as neutropenia.
+        about = f" in a patient taking {drug}" if drug else ""
+        return f"{other[0].label}{about}{with_infection}"
     if drug:
         prefix = "Febrile neutropenia" if febrile else "Neutropenia"
         return f"{prefix} in a patient taking {drug}{with_infection}"
     if febrile:
         return "Febrile neutropenia: immediate management"
     return f"Drug-induced neutropenia: management{with_infection}"
+
+
+def _patient_title(title: str | None, drug: str | None, febrile: bool) -> str:
+    """A title in plain words for patients and carers."""
+    if title and ("{drug}" not in title or drug):
+        return title.format(drug=drug)
+    if febrile:
+        return "Fever with a low white cell count: get help now"
+    if drug:
+        return f"Low white blood cells while taking {drug}"
+    return "Low white blood cells caused by a medicine"

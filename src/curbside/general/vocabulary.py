@@ -11,7 +11,6 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
 VOCABULARY_FILE = Path(__file__).with_name("questions.yaml")
@@ -142,5 +141,7 @@ class Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The vocabulary of ``questions.yaml`` (read once)."""
+    import yaml  # only when a general question is first understood
+
     raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
     return Vocabulary(QuestionVocabulary.model_validate(raw))

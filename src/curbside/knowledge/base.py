@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from curbside.knowledge.loader import BUILTIN_PACKS, load_packs
+from curbside.knowledge.cache import default_cache_dir, load_cached
+from curbside.knowledge.loader import BUILTIN_PACKS, pack_files
 from curbside.knowledge.schema import Drug, DrugClass, Source, Statement
 
 
@@ -26,9 +28,13 @@ class KnowledgeBase:
     statement_pack: dict[str, str] = field(default_factory=dict)  # statement id -> pack id
 
     @classmethod
-    def load(cls, extra: Iterable[Path] = ()) -> KnowledgeBase:
-        """Load the packs that ship with Curbside plus any extra pack files or folders."""
-        loaded = load_packs([BUILTIN_PACKS, *extra])
+    def load(
+        cls, extra: Iterable[Path] = (), cache_dir: Path | Literal["default"] | None = "default"
+    ) -> KnowledgeBase:
+        """Load the packs that ship with Curbside plus any extra pack files or folders, from the
+        validated cache under CURBSIDE_HOME when it holds these very files (None: no cache)."""
+        files = pack_files([BUILTIN_PACKS, *extra])
+        loaded = load_cached(files, default_cache_dir() if cache_dir == "default" else cache_dir)
         sources: dict[str, Source] = {}
         classes: dict[str, DrugClass] = {}
         drugs: dict[str, Drug] = {}

@@ -7,17 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from curbside.knowledge.schema import ADULTS, EVERYONE, Citation, Pack
 from curbside.vocabulary import Compiled, vocabulary
-from curbside.yamlnodes import Loc, line_of, plain
-
-try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from curbside.yamlnodes import Loc, line_of, plain, yaml_loader
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
 
@@ -57,8 +51,10 @@ def _message(error: dict[str, Any]) -> str:
 
 def parse_pack(text: str, path: Path | str = "<pack>") -> LoadedPack:
     """Validate one pack's YAML text. Cross-pack references are checked by `check_references`."""
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=yaml_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -164,12 +160,17 @@ def pack_files(directories: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_packs(directories: Iterable[Path]) -> list[LoadedPack]:
-    """Load and cross-check every pack under the given folders (or files)."""
-    loaded = [load_pack(path) for path in pack_files(directories)]
+def load_files(files: Iterable[Path]) -> list[LoadedPack]:
+    """Load the pack files, cross-checked with each other and with the vocabulary."""
+    loaded = [load_pack(path) for path in files]
     check_references(loaded)
     check_terms(loaded, vocabulary())
     return loaded
+
+
+def load_packs(directories: Iterable[Path]) -> list[LoadedPack]:
+    """Load and cross-check every pack under the given folders (or files)."""
+    return load_files(pack_files(directories))
 
 
 def check_terms(packs: Iterable[LoadedPack], vocabulary: Compiled) -> None:

@@ -110,6 +110,9 @@ def from_fhir_bundle(
 
     measures = [m for r in resources if isinstance(r, Observation) for m in _measure(r, warnings)]
     measures.sort(key=lambda m: m.when)
+    series = [m.reading for m in measures if m.field == "anc" and m.reading.taken is not None]
+    if len(series) > 1:
+        values["anc_series"] = series
     for measure in _choose(measures, warnings).values():
         reading = measure.reading
         values[measure.field] = reading.value if measure.field in _PERCENTS else reading

@@ -18,7 +18,12 @@ from curbside.patient.model import Origin, PatientData, Reading
 
 _LISTS = ("medications", "conditions")
 _BOOKKEEPING = ("origin", "warnings")
-_SOURCE = {"question": "the question's", "file": "the patient file's", "fhir": "the FHIR record's"}
+_SOURCE = {
+    "question": "the question's",
+    "file": "the patient file's",
+    "fhir": "the FHIR record's",
+    "request": "the request's",
+}
 _LABELS = {
     "age_years": "Age",
     "anc": "ANC",

@@ -1,8 +1,8 @@
 """The patient record Curbside reasons over, whatever it was read from.
 
 Every value is in a canonical unit (counts in cells/µL, temperature in °C). `origin` records where
-each field came from ("question", "file" or "fhir") so that the answer can say so and a merge can
-apply its precedence.
+each field came from ("question", "file", "fhir", or "request": values sent in an API request's
+JSON) so that the answer can say so and a merge can apply its precedence.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Origin = Literal["question", "file", "fhir"]
+Origin = Literal["question", "file", "fhir", "request"]
 BurdenOfIllness = Literal["none", "mild", "moderate", "severe"]
 TumourType = Literal["solid", "hematologic"]
 
@@ -38,6 +38,10 @@ class PatientData(BaseModel):
     )
     anc: Reading | None = Field(
         default=None, description="Absolute neutrophil count, cells/µL (measured or computed)."
+    )
+    anc_series: list[Reading] | None = Field(
+        default=None,
+        description="Every dated ANC of the record, oldest first, when it holds more than one.",
     )
     wbc: Reading | None = Field(default=None, description="White blood cell count, cells/µL.")
     neutrophil_percent: float | None = Field(

@@ -125,10 +125,14 @@ class Reasoner:
     def _finding_answers(query: Query, assessment: Assessment) -> bool:
         """Whether a calculator's finding answers the ask: 'is this febrile neutropenia?' with
         patient data (unless it is febrile neutropenia: then the emergency statement leads), or
-        'what is the MASCC / CISNE score?' with score items given for an adult."""
+        'what is the MASCC / CISNE score?' with score items given for an adult, or 'what CTCAE
+        grade is this haemoglobin / platelet count?'."""
         ask = query.intents[0]
         if ask == "classify":
             return assessment.has_data and assessment.febrile.febrile_neutropenia is not True
+        if ask == "grading":
+            # The grade of a haemoglobin or platelet count written in the question.
+            return query.haemoglobin is not None or query.platelets is not None
         if ask == "risk-score" and "child" not in query.situation.populations:
             scored = assessment.mascc is not None or assessment.cisne is not None
             return scored and not assessment.is_febrile_neutropenia
@@ -234,6 +238,8 @@ class Reasoner:
                 score += 2
         if when.conditions and not set(when.conditions) & set(query.conditions):
             return None
+        if not when.conditions and "neutropenia" not in query.conditions:
+            return None  # a statement naming no condition is about neutropenia
         if when.febrile is False and query.febrile:
             return None
         if when.febrile is not None and query.febrile == when.febrile:

@@ -12,7 +12,7 @@ from curbside.clinical.ctcae import neutrophil_grade, severity
 from curbside.clinical.febrile import FebrileAssessment, assess_febrile_neutropenia
 from curbside.clinical.risk_scores import CisneRisk, MasccRisk, ScoreResult, cisne_for, mascc_for
 from curbside.clinical.units import UnitError
-from curbside.models import PatientSummary, Query
+from curbside.models import CountPoint, PatientSummary, Query
 from curbside.patient.model import PatientData
 
 
@@ -48,7 +48,12 @@ class Assessment:
         return self.febrile.febrile_neutropenia is True
 
 
-_ORIGIN_WORDS = {"question": "the question", "file": "the patient file", "fhir": "the FHIR record"}
+_ORIGIN_WORDS = {
+    "question": "the question",
+    "file": "the patient file",
+    "fhir": "the FHIR record",
+    "request": "sent with the request",
+}
 
 
 def assess(data: PatientData, neutropenia_drugs: list[str]) -> Assessment:
@@ -112,6 +117,11 @@ def summary(assessment: Assessment, query: Query) -> PatientSummary:
         anc_per_uL=a.anc,
         anc_as_written=data.anc.as_written if data.anc else None,
         anc_source=a.anc_source,
+        anc_trend=[
+            CountPoint(taken=r.taken, anc_per_uL=r.value)
+            for r in data.anc_series or []
+            if r.taken is not None
+        ],
         ctcae_grade=a.grade,
         severity=severity(a.anc) if a.anc is not None else None,
         temperature_c=data.temperature.value if data.temperature else None,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from curbside.models import Query
+from curbside.retrieve.blas import limit_blas_threads
 from curbside.retrieve.dense import DenseIndex
-from curbside.retrieve.embedding import EmbedderUnavailable, load_embedder
+from curbside.retrieve.embedding import EmbedderUnavailable, lazy_embedder
 from curbside.retrieve.fusion import convex, rrf
 from curbside.retrieve.lexical import Filters, TantivyIndex
 from curbside.retrieve.store import EvidenceStore, StoredPassage
@@ -58,6 +59,7 @@ class Retriever:
 
     def __init__(self, settings: Settings, store: EvidenceStore | None = None) -> None:
         self.settings = settings
+        limit_blas_threads(settings.blas_threads)  # before numpy loads, when it has not yet
         self.store = store or EvidenceStore(settings.evidence_path)
         self.lexical = TantivyIndex(self.store, settings.lexical_path)
         self.dense: DenseIndex | None = None
@@ -66,7 +68,7 @@ class Retriever:
             self.dense_note = "dense retrieval is off (CURBSIDE_DENSE=off)"
         else:
             try:
-                self.dense = DenseIndex(self.store, load_embedder())
+                self.dense = DenseIndex(self.store, lazy_embedder())
             except EmbedderUnavailable as exc:
                 if settings.dense == "on":
                     raise

@@ -67,6 +67,37 @@ def load_embedder() -> Embedder:
     return MiniLM(model_dir())
 
 
+def lazy_embedder() -> Embedder:
+    """The bundled MiniLM encoder, loaded (numpy, 90 MB of weights, about a second) only when
+    something is first embedded; EmbedderUnavailable now when it could not be loaded."""
+    import importlib.util
+
+    for package in ("numpy", "safetensors", "tokenizers"):
+        if importlib.util.find_spec(package) is None:
+            raise EmbedderUnavailable(f"dense retrieval needs {package} (pip install '.[dense]')")
+    model_dir()
+    return LazyEmbedder()
+
+
+class LazyEmbedder:
+    """MiniLM's name and width now, its weights at the first `embed`."""
+
+    name = MODEL_NAME
+    dim = 384
+
+    def __init__(self) -> None:
+        self._model: Embedder | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def embed(self, texts: list[str]) -> Matrix:
+        if self._model is None:
+            self._model = load_embedder()
+        return self._model.embed(texts)
+
+
 class MiniLM:
     """all-MiniLM-L6-v2 in numpy: identical vectors to sentence-transformers (cosine > 0.9999)."""
 

@@ -1,8 +1,11 @@
 """The evidence store: ingested files, their documents and passages, and passage vectors, in SQLite.
 
-SQLite is the source of truth; the lexical index is rebuilt from it when its `generation` moves.
-Vectors are keyed by the SHA-256 of the passage text, so an unchanged passage in a changed file
-keeps its vector, and the same text in two files is embedded once.
+SQLite is the source of truth; the lexical and dense indexes are derived from it. Every passage
+added or deleted, and every passage whose text gains a vector, is written to the `changes` log by
+triggers, so an index brings itself up to date by reading the log from the last entry it applied
+instead of being rebuilt. Vectors are keyed by the SHA-256 of the passage text, so an unchanged
+passage in a changed file keeps its vector, and the same text in two files is embedded once;
+they are stored as float16 (half the bytes of float32; older float32 rows are still read).
 """
 
 from __future__ import annotations
@@ -71,6 +74,20 @@ CREATE TABLE IF NOT EXISTS vectors (
     vector BLOB NOT NULL,
     PRIMARY KEY (text_sha, model)
 );
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    passage_id INTEGER NOT NULL,
+    vector INTEGER NOT NULL DEFAULT 0  -- 1: only the passage's vector is new
+);
+CREATE TRIGGER IF NOT EXISTS passage_added AFTER INSERT ON passages
+BEGIN INSERT INTO changes (passage_id) VALUES (new.id); END;
+CREATE TRIGGER IF NOT EXISTS passage_deleted AFTER DELETE ON passages
+BEGIN INSERT INTO changes (passage_id) VALUES (old.id); END;
+CREATE TRIGGER IF NOT EXISTS vector_added AFTER INSERT ON vectors
+BEGIN
+    INSERT INTO changes (passage_id, vector)
+    SELECT id, 1 FROM passages WHERE text_sha = new.text_sha;
+END;
 """
 
 
@@ -245,6 +262,22 @@ class EvidenceStore:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (counter,)).fetchone()
         return 0 if row is None else int(row[0])
 
+    def change_seq(self) -> int:
+        """The newest entry of the change log (0 when empty): indexes compare it with theirs."""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+
+    def changed_since(self, seq: int, vectors: bool = True) -> tuple[list[int], int]:
+        """Ids of passages added or deleted (and, with `vectors`, given a vector) after log entry
+        `seq`, each once, in log order; and the newest entry of the log, which the caller has
+        then applied."""
+        last = self.change_seq()  # first: what is logged after it is read next time
+        rows = self.db.execute(
+            "SELECT passage_id FROM changes WHERE seq > ? AND seq <= ? AND vector <= ? "
+            "ORDER BY seq",
+            (seq, last, int(vectors)),
+        )
+        return list(dict.fromkeys(r[0] for r in rows)), last
+
     # -- reading -----------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -377,11 +410,31 @@ class EvidenceStore:
 
     def vectors(self, model: str) -> Iterator[tuple[int, bytes]]:
         """(passage id, vector bytes) for every passage that has a vector from `model`."""
-        yield from self.db.execute(
+        cursor = self.db.execute(
             "SELECT p.id, v.vector FROM passages p JOIN vectors v "
             "ON v.text_sha = p.text_sha AND v.model = ? ORDER BY p.id",
             (model,),
         )
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+
+    def vectors_of(self, model: str, ids: Iterable[int]) -> list[tuple[int, bytes]]:
+        """(passage id, vector bytes) of those of these passages that have a vector."""
+        wanted = list(ids)
+        out: list[tuple[int, bytes]] = []
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.text_sha = p.text_sha"
+                f" AND v.model = ? WHERE p.id IN ({marks})",
+                (model, *chunk),
+            )
+            out.extend(rows)
+        return out
+
+    def passage_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
 
     def prune_vectors(self) -> int:
         """Drop vectors no passage uses any more."""

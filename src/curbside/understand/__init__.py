@@ -122,8 +122,9 @@ class Understander:
         conditions: list[ConditionName] = [c for c, p in words.conditions if p.search(text)]
         if values.anc is not None and values.anc.value < 1500 and "neutropenia" not in conditions:
             conditions.append("neutropenia")
-        if conditions and "neutropenia" not in conditions:
-            conditions.append("neutropenia")
+        implied = {c.id: c.implies for c in words.data.conditions}
+        for condition in list(conditions):
+            conditions += [i for i in implied.get(condition, []) if i not in conditions]
 
         infections: list[InfectionName] = [i for i, p in words.infections if p.search(text)]
         if infections and "any" not in infections:
@@ -178,6 +179,8 @@ class Understander:
             warnings=values.warnings,
             situation=situation,
             wbc=values.wbc,
+            haemoglobin=values.haemoglobin,
+            platelets=values.platelets,
             neutrophil_percent=values.neutrophil_percent,
             band_percent=values.band_percent,
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from curbside.clinical.ctcae_labs import haemoglobin_to_g_dl, platelets_to_per_ul
 from curbside.clinical.units import (
+    MAX_ANC_PER_UL,
     MAX_WBC_PER_UL,
     UnitError,
     count_to_per_ul,
@@ -47,6 +49,30 @@ _WBC = re.compile(
     r"(?:\s*(?:of|is|was|=|:|at))*\s*" + _NUM + r"(?!\d|\.\d)\s*" + _COUNT_UNIT + r"?",
     re.IGNORECASE,
 )
+# "from 250 to 90": the later value is the current one.
+_FROM_TO = r"(?:from\s+\d[\d,]*(?:\.\d+)?\s*(?:[a-z/^0-9]+\s+)?to\s+)?"
+_LAB_VERBS = (
+    r"(?:\s*(?:of|is|are|was|were|=|:|at|now|today|only|has|have|dropped|fell|fallen|dropped|"
+    r"down|decreased|went|gone|came back|back|to))*\s*"
+)
+_HAEMOGLOBIN = re.compile(
+    r"\b(?:ha?emoglobin|hgb|hb)(?:\s+(?:level|concentration))?"
+    + _LAB_VERBS
+    + _FROM_TO
+    + r"(?<![\d.])"
+    + _NUM
+    + r"(?!\d|\.\d|\s*%)\s*(?P<unit>g\s*/\s*dl|gm\s*/\s*dl|g\s*/\s*l\b)?"
+)
+_PLATELETS = re.compile(
+    r"\b(?:platelets?|plts?)(?:\s+(?:count|level))?"
+    + _LAB_VERBS
+    + _FROM_TO
+    + r"(?<![\d.])"
+    + _NUM
+    + r"(?!\d|\.\d|\s*%)\s*"
+    + _COUNT_UNIT
+    + r"?"
+)
 _PERCENT = r"(\d{1,3}(?:\.\d+)?)\s*%"
 _NEUTROPHIL_PCT = re.compile(
     _PERCENT + r"\s*(?:segmented |segs? |polymorphs? |pmns? )?(?:neutrophils?|neuts?|segs|pmns?)\b"
@@ -81,6 +107,8 @@ class Values:
     anc: Measurement | None = None
     temperature: Measurement | None = None
     wbc: Measurement | None = None
+    haemoglobin: Measurement | None = None  # g/dL
+    platelets: Measurement | None = None  # cells/µL
     temperature_at: int | None = None  # where the temperature used is written
     neutrophil_percent: float | None = None
     band_percent: float | None = None
@@ -91,30 +119,43 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _read_anc(match: re.Match[str], out: Values) -> None:
+def _count(
+    match: re.Match[str], what: str, small_below: float, maximum: float, out: Values
+) -> Measurement | None:
+    """A count as written, in cells/µL. A bare number of 100 or more is per µL, one below
+    `small_below` (without a thousands comma) is ×10^9/L; anything else is refused with a note."""
     raw = match.group(0).strip()
     num = _number(match.group("num"))
     unit = match.group("unit")
     if unit is None:
-        # A bare number: counts of 100 or more are per µL; small decimals are x10^9/L.
         if num >= 100:
             unit = "/µL"
-        elif num < 30 and "," not in match.group("num"):
+        elif num < small_below and "," not in match.group("num"):
             unit = "x10^9/L"
         else:
-            out.warnings.append(f"ANC '{raw}' has no unit and could be per µL or ×10^9/L; ignored.")
-            return
+            out.warnings.append(
+                f"{what} '{raw}' has no unit and could be per µL or ×10^9/L; ignored."
+            )
+            return None
     try:
-        per_ul = count_to_per_ul(num, unit)
+        per_ul = count_to_per_ul(num, unit, maximum=maximum)
     except UnitError as exc:
-        out.warnings.append(f"ANC '{raw}' ignored: {exc}.")
+        out.warnings.append(f"{what} '{raw}' ignored: {exc}.")
+        return None
+    return Measurement(value=per_ul, unit="cells/µL", original=raw)
+
+
+def _read_anc(match: re.Match[str], out: Values) -> None:
+    anc = _count(match, "ANC", 30, MAX_ANC_PER_UL, out)
+    if anc is None:
         return
-    if out.anc is not None and out.anc.value != per_ul:
+    if out.anc is not None and out.anc.value != anc.value:
         # "ANC was 800, now 1100": the latest value written is the current one.
         out.warnings.append(
-            f"Two ANC values were given ('{out.anc.original}', '{raw}'); the later one was used."
+            f"Two ANC values were given ('{out.anc.original}', '{anc.original}'); the later one "
+            "was used."
         )
-    out.anc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+    out.anc = anc
 
 
 def _read_temperature(
@@ -137,21 +178,37 @@ def _read_temperature(
 
 
 def _read_wbc(match: re.Match[str], out: Values) -> None:
+    out.wbc = _count(match, "WBC", 100, MAX_WBC_PER_UL, out) or out.wbc
+
+
+def _read_haemoglobin(match: re.Match[str], out: Values) -> None:
     raw = match.group(0).strip()
     num = _number(match.group("num"))
     unit = match.group("unit")
     if unit is None:
-        # A bare white count: 100 or more is per µL, a small number is ×10^9/L.
-        if num >= 100:
-            unit = "/µL"
-        elif num < 100 and "," not in match.group("num"):
-            unit = "x10^9/L"
+        # A bare haemoglobin: below 25 is g/dL, 25 to 250 is g/L.
+        unit = "g/dL" if num < 25 else "g/L"
     try:
-        per_ul = count_to_per_ul(num, unit or "", maximum=MAX_WBC_PER_UL)
+        g_dl = haemoglobin_to_g_dl(num, unit.replace(" ", ""))
     except UnitError as exc:
-        out.warnings.append(f"WBC '{raw}' ignored: {exc}.")
+        out.warnings.append(f"Haemoglobin '{raw}' ignored: {exc}.")
         return
-    out.wbc = Measurement(value=per_ul, unit="cells/µL", original=raw)
+    out.haemoglobin = Measurement(value=round(g_dl, 2), unit="g/dL", original=raw)
+
+
+def _read_platelets(match: re.Match[str], out: Values) -> None:
+    raw = match.group(0).strip()
+    num = _number(match.group("num"))
+    unit = match.group("unit")
+    if unit is None:
+        # A bare platelet count: below 2,000 (without a thousands comma) is x10^9/L, else per µL.
+        unit = "x10^9/L" if num < 2000 and "," not in match.group("num") else "/µL"
+    try:
+        per_ul = platelets_to_per_ul(num, unit)
+    except UnitError as exc:
+        out.warnings.append(f"Platelets '{raw}' ignored: {exc}.")
+        return
+    out.platelets = Measurement(value=per_ul, unit="cells/µL", original=raw)
 
 
 def _percent(pattern: re.Pattern[str], text: str, what: str, out: Values) -> float | None:
@@ -182,6 +239,10 @@ def read_values(text: str) -> Values:
             _read_anc(match, out)
     for match in _WBC.finditer(text):
         _read_wbc(match, out)
+    for match in _HAEMOGLOBIN.finditer(text):
+        _read_haemoglobin(match, out)
+    for match in _PLATELETS.finditer(text):
+        _read_platelets(match, out)
     out.neutrophil_percent = _percent(_NEUTROPHIL_PCT, text, "Neutrophils", out)
     out.band_percent = _percent(_BAND_PCT, text, "Bands", out)
     seen: set[int] = set()

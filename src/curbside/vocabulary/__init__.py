@@ -8,34 +8,30 @@ that names the file and line. `vocabulary()` is the built-in vocabulary, loaded 
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-import yaml
 from pydantic import ValidationError
 
+from curbside.knowledge.schema import SectionKey
+from curbside.vocabulary import schema
 from curbside.vocabulary.schema import Term, Vocabulary
 from curbside.yamlnodes import Loc, line_of, plain_with_lines
 
+log = logging.getLogger(__name__)
 BUILTIN = Path(__file__).parent
 # Ids the code itself relies on: the default intent, and the conditions it derives from values.
 REQUIRED_INTENTS = ("management",)
 REQUIRED_CONDITIONS = ("neutropenia", "febrile-neutropenia")
-REQUIRED_SECTIONS = (
-    "severity",
-    "afebrile",
-    "febrile",
-    "growth-factor",
-    "prophylaxis",
-    "drug",
-    "other-causes",
-    "follow-up",
-    "education",
-)
+# Every section key of the knowledge packs needs a heading (the bottom line has none).
+REQUIRED_SECTIONS = tuple(k for k in get_args(SectionKey) if k != "bottom-line")
 
 
 class VocabularyError(ValueError):
@@ -144,6 +140,8 @@ class Compiled:
 
 
 def _load_file(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -225,6 +223,12 @@ def _cross_check(v: Vocabulary, where: dict[str, tuple[Path, dict[Loc, int]]]) -
     for required in REQUIRED_CONDITIONS:
         if required not in conditions:
             raise fail("conditions", (), f"conditions: '{required}' is required")
+    for i, condition in enumerate(v.conditions):
+        for j, implied in enumerate(condition.implies):
+            if implied not in conditions:
+                raise fail(
+                    "conditions", (i, "implies", j), f"unknown condition '{implied}' implied"
+                )
     populations = {p.id for p in v.populations}
     for i, population in enumerate(v.populations):
         for j, implied in enumerate(population.implies):
@@ -250,5 +254,30 @@ def _cross_check(v: Vocabulary, where: dict[str, tuple[Path, dict[Loc, int]]]) -
 
 @cache
 def vocabulary() -> Compiled:
-    """The built-in vocabulary, loaded once per process."""
-    return load_vocabulary()
+    """The built-in vocabulary, loaded once per process: read back from a validated JSON copy
+    under CURBSIDE_HOME/cache while the vocabulary files and the code that reads them are
+    unchanged (YAML is parsed, and yaml imported, only when they change)."""
+    from curbside.settings import Settings
+
+    digest = hashlib.sha256()
+    for path in [Path(schema.__file__), Path(__file__), *sorted(BUILTIN.glob("*.yaml"))]:
+        digest.update(path.read_bytes())
+    cached = Settings().home / "cache" / f"vocabulary-{digest.hexdigest()[:32]}.json"
+    try:
+        return Compiled(Vocabulary.model_validate_json(cached.read_bytes()))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # a damaged copy: parse the YAML again
+        log.warning("ignoring the vocabulary cache %s (%s)", cached, exc)
+    compiled = load_vocabulary()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(compiled.data.model_dump_json(), encoding="utf-8")
+        tmp.replace(cached)
+        for old in cached.parent.glob("vocabulary-*.json"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("could not write the vocabulary cache %s: %s", cached, exc)
+    return compiled

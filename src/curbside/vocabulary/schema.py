@@ -41,6 +41,17 @@ class Term(Strict):
     label: str | None = Field(default=None, description="How the answer names it to a reader.")
 
 
+class ConditionTerm(Term):
+    """A condition a question can be about. Statements that name no condition are about
+    neutropenia: they apply only to questions about a condition that implies it."""
+
+    implies: list[str] = Field(
+        default_factory=list,
+        description="Conditions a question about this one is also about (febrile neutropenia "
+        "is neutropenia; thrombocytopenia is not).",
+    )
+
+
 class FollowUp(Strict):
     """The follow-up question offered for an intent, by reader."""
 
@@ -67,6 +78,11 @@ class IntentTerm(Term):
     )
     drug_title: str | None = Field(
         default=None, description="Topic title used instead when a drug is named."
+    )
+    patient_title: str | None = Field(
+        default=None,
+        description="Plain-language title for patients ('{drug}': the medicine, 'your medicine' "
+        "when none is named).",
     )
 
 
@@ -149,6 +165,10 @@ class SectionTitles(Strict):
     collapsed: bool = Field(
         default=False, description="Background section, shown collapsed when not the ask."
     )
+    asked_by: list[str] = Field(
+        default_factory=list,
+        description="Intents this section answers: a background section stays open for them.",
+    )
 
 
 class Framing(Strict):
@@ -166,7 +186,7 @@ class Framing(Strict):
 class Vocabulary(Strict):
     """Everything the understand and compose stages read from the vocabulary files."""
 
-    conditions: list[Term] = Field(description="Conditions, most specific first.")
+    conditions: list[ConditionTerm] = Field(description="Conditions, most specific first.")
     infections: list[Term] = Field(description="Infections and infection signs.")
     intents: list[IntentTerm] = Field(description="Intents, most specific first.")
     uncovered_asks: list[UncoveredAsk] = Field(

@@ -22,7 +22,7 @@ from curbside.understand import MAX_QUESTION_CHARS, QUESTION_PATTERN
 ReviewAction = ActionName
 MAX_INT = 2**31 - 1  # the largest revision or version number a request may state
 MAX_THREAD = 20  # earlier questions a follow-up may carry
-PATIENT_ORIGIN: Origin = "file"  # patient data sent with a question rank as a patient file
+PATIENT_ORIGIN: Origin = "request"  # values sent in the JSON body, ranked as a patient file
 
 # A number, then its unit: after a space, or right after the number (400/uL, 0.4x10^9/L).
 _QUANTITY = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:\s+|(?=[^\d.\s]))(\S.*?)\s*")

@@ -2,7 +2,9 @@
 ordered (order-select); Curbside reads the prefetched FHIR data and answers with cards.
 
 A card appears only when there is something to act on: neutropenia on the latest count, or an
-order for a medicine that can cause it in a patient whose count is low. The card's detail holds
+order for a medicine that can cause it in a patient whose count is low; or, when the EHR sent no
+prefetched counts at all, a card saying which data Curbside needs. What a card says (its length
+limits, the medicine in focus) is `curbside.web.cds_cards`. The card's detail holds
 the article's cited statements; its link opens the full article for the same situation through
 an opaque, short-lived reference (`curbside.web.situations`): no count, temperature or medicine
 name is in the link. Links start with the configured public address (CURBSIDE_PUBLIC_URL), never
@@ -17,11 +19,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from curbside.models import Article, Section
+from curbside.models import Article
 from curbside.patient.fhir import from_fhir_bundle
 from curbside.patient.merge import merge
 from curbside.patient.model import PatientData
 from curbside.service import ArticleService
+from curbside.web import cds_cards
 from curbside.web.cds_models import (
     Card,
     Discovery,
@@ -64,7 +67,6 @@ SERVICES = {
     ),
 }
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # card links without CURBSIDE_PUBLIC_URL
-DETAIL_STATEMENTS = 8  # statements carried on a card; the link holds the rest
 MEDICINES_NAMED = 6  # medicines named in a card's question; the others are counted
 MEDICINE_CHARS = 80  # characters of a medicine's name used in it
 # prefetch key -> the resource types it may hold
@@ -214,56 +216,6 @@ def _indicator(article: Article) -> Indicator | None:
     return None
 
 
-def _summary(article: Article, ordered: list[str]) -> str:
-    p = article.patient
-    assert p is not None and p.anc_per_uL is not None
-    count = f"ANC {p.anc_per_uL:,.0f}/µL"
-    if p.febrile_neutropenia:
-        text = f"Febrile neutropenia ({count}, {p.temperature_c:.1f} °C): treat as an emergency"
-    else:
-        text = f"Grade {p.ctcae_grade} neutropenia ({count})"
-        drugs = ordered or p.neutropenia_drugs
-        if drugs:
-            text += f" on {', '.join(drugs)}"
-    return text if len(text) < 140 else text[:136] + "..."
-
-
-def _detail(article: Article) -> str:
-    """The bottom line and the most important statements, cited, with their references."""
-    used: set[int] = set(article.bottom_line.citations)
-    lines = [f"**{article.bottom_line.text}** {_marks(article.bottom_line.citations)}", ""]
-    shown = 0
-    for section in sorted(article.sections, key=_priority):
-        if shown >= DETAIL_STATEMENTS:
-            break
-        lines.append(f"*{section.title}*")
-        for statement in section.statements[: DETAIL_STATEMENTS - shown]:
-            flag = "**Urgent:** " if statement.urgent else ""
-            lines.append(f"- {flag}{statement.text} {_marks(statement.citations)}")
-            used.update(statement.citations)
-            shown += 1
-        lines.append("")
-    lines.append("References:")
-    for ref in article.references:
-        if ref.n in used:
-            lines.append(f"{ref.n}. {ref.title} ({ref.publisher}), {ref.locator}")
-    return "\n".join(lines)
-
-
-# What a prescriber needs first on a card: this patient, then the drug, then what to do now.
-_SECTION_PRIORITY = {"patient": 0, "drug": 1, "febrile": 2, "afebrile": 2}
-
-
-def _priority(section: Section) -> int:
-    if section.key.startswith("label-"):
-        return 1
-    return _SECTION_PRIORITY.get(section.key, 3)
-
-
-def _marks(citations: list[int]) -> str:
-    return "".join(f"[{n}]" for n in citations)
-
-
 def flagged(service: ArticleService, medicines: list[str]) -> set[str]:
     """The medicines known to cause neutropenia."""
     answerer = service.answerer
@@ -279,7 +231,8 @@ def cards(service: ArticleService, request: HookRequest, situations: Situations)
     record = record_from(request)
     ordered = ordered_medicines(request)
     if record.anc is None and record.wbc is None:
-        return HookResponse(cards=[])
+        missing = [k for k in ("observations",) if k not in (request.prefetch or {})]
+        return HookResponse(cards=[_needs_data(request, ordered, missing)] if missing else [])
     named_first = set(ordered) | flagged(service, ordered or record.medications)
     question = situation_question(record, ordered, False, named_first)
     article = service.ask(question, "physician", patient=record)
@@ -289,13 +242,35 @@ def cards(service: ArticleService, request: HookRequest, situations: Situations)
     first = article.references[article.bottom_line.citations[0] - 1]
     base_url = service.settings.public_url or DEFAULT_PUBLIC_URL
     link = f"{base_url.rstrip('/')}/situations/{situations.put(question, record)}"
-    digest = hashlib.sha256(f"{request.hookInstance}:{question}".encode()).hexdigest()
+    focus = _focus(service, ordered or sorted(named_first))
     card = Card(
-        uuid=f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
-        summary=_summary(article, ordered),
-        detail=_detail(article),
+        uuid=_uuid(f"{request.hookInstance}:{question}"),
+        summary=cds_cards.summary(article, ordered, bool(ordered) and ordered[0] in named_first),
+        detail=cds_cards.detail(article, focus, link),
         indicator=indicator,
         source=Source(label=f"Curbside, citing {first.title}"[:120], url=first.url),
         links=[Link(label="Full Curbside article", url=link, type="absolute")],
     )
     return HookResponse(cards=[card])
+
+
+def _focus(service: ArticleService, medicines: list[str]) -> list[str]:
+    """The medicines in focus as statements name them: as written, and their knowledge ids."""
+    ids = [i for m in medicines for i in service.answerer.understander.drug_ids(m)]
+    return list(dict.fromkeys([*medicines, *ids]))
+
+
+def _uuid(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _needs_data(request: HookRequest, ordered: list[str], missing: list[str]) -> Card:
+    """The card of a call whose prefetch lacks the counts: which data Curbside needs."""
+    return Card(
+        uuid=_uuid(f"{request.hookInstance}:needs:{','.join(missing)}"),
+        summary=cds_cards.needs_data_summary(ordered),
+        detail=cds_cards.needs_data_detail(missing),
+        indicator="info",
+        source=Source(label="Curbside"),
+    )

@@ -6,26 +6,27 @@ user, staff or not), form fields, and the constants of the pages. The pages them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from typing import Annotated
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from curbside import __version__
 from curbside.clinical.units import UnitError
-from curbside.compose.render import STATUS_LABELS, patient_lines
+from curbside.compose.render import article_context as article_view_context
+from curbside.compose.render import article_loader, configure
 from curbside.library import (
     ArticleRecord,
     LibraryUnavailable,
     PermissionDenied,
     User,
 )
-from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience, Reference, ReviewStatus
+from curbside.models import AUDIENCES, REVIEW_STATUSES, Article, Audience, ReviewStatus
 from curbside.service import Outcome
 from curbside.understand import QuestionError
 from curbside.web.auth import service_of
@@ -42,27 +43,12 @@ AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 MAX_THREAD = 10  # earlier questions a follow-up may carry
 MAX_SEARCH_CHARS = 200
 
-AUDIENCE_LABELS: dict[Audience, str] = {
-    "physician": "Physician",
-    "pharmacist": "Pharmacist",
-    "nurse": "Nurse",
-    "student": "Student",
-    "patient": "Patient or caregiver",
-}
 AUDIENCE_BY_NAME: dict[str, Audience] = {a: a for a in AUDIENCES}
 STATUS_BY_NAME: dict[str, ReviewStatus] = {s: s for s in REVIEW_STATUSES}
 # (value sent by the form, label shown); the value is a unit `curbside.patient.readings` reads.
 ANC_UNITS = (("cells/uL", "cells/µL"), ("x10^9/L", "× 10⁹/L"))
 TEMPERATURE_UNITS = (("C", "°C"), ("F", "°F"))
 
-# The review-status stepper: the steps, and which one each status stands at.
-STEPS: tuple[str, ...] = ("Submitted", "Under review", "Approved")
-STEP_OF: dict[ReviewStatus, int] = {
-    "submitted": 0,
-    "under_review": 1,
-    "changes_requested": 1,
-    "approved": 2,
-}
 REVIEW_QUEUE: tuple[ReviewStatus, ...] = ("submitted", "under_review", "changes_requested", "draft")
 
 
@@ -74,47 +60,6 @@ INPUT_ERRORS = (BadInput, QuestionError, UnitError)
 
 
 # ---- rendering -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the review-status stepper."""
-
-    label: str
-    state: Literal["done", "current", "todo"]
-
-
-def stepper(status: ReviewStatus) -> list[Step]:
-    """The steps Submitted → Under review → Approved, marked for this status (none is current
-    for a draft or a retracted article)."""
-    at = STEP_OF.get(status)
-    steps = []
-    for i, label in enumerate(STEPS):
-        if at is None or i > at:
-            steps.append(Step(label, "todo"))
-        elif i < at:
-            steps.append(Step(label, "done"))
-        else:
-            shown = "Changes requested" if status == "changes_requested" else label
-            steps.append(Step(shown, "current"))
-    return steps
-
-
-def reference_links(ref: Reference) -> list[tuple[str, str]]:
-    """(label, address) of every place a reader can check a reference."""
-    links = []
-    if ref.doi:
-        links.append((f"doi:{ref.doi}", f"https://doi.org/{quote(ref.doi, safe='/:;()._-')}"))
-    if ref.pmid and ref.pmid.isdigit():
-        links.append((f"PubMed {ref.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"))
-    if ref.url and urlsplit(ref.url).scheme in {"http", "https"}:
-        links.append((urlsplit(ref.url).netloc, ref.url))
-    return links
-
-
-def long_date(day: date) -> str:
-    """A date as '22 November 2026'."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def sentence(message: str, capital: bool = True) -> str:
@@ -130,21 +75,20 @@ def sentence(message: str, capital: bool = True) -> str:
 def environment() -> Environment:
     """The page templates, autoescaped; an undefined variable is an error, not blank text."""
     env = Environment(
-        loader=PackageLoader("curbside.web", "templates"),
+        loader=ChoiceLoader([PackageLoader("curbside.web", "templates"), article_loader()]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
     )
+    configure(env)
     env.globals.update(
         version=__version__,
-        audience_labels=AUDIENCE_LABELS,
-        status_labels=STATUS_LABELS,
+        policy_href="/policy",
         article_path=article_path,
         review_link=review_path,
         follow_up_path=follow_up_path,
     )
-    env.filters.update(long_date=long_date, reference_links=reference_links)
     return env
 
 
@@ -169,11 +113,9 @@ def article_context(
     thread a follow-up from it extends (the earlier questions, then this one). A `private`
     article (about one patient or person) offers its follow-ups as forms that POST."""
     return {
+        **article_view_context(article),
         "private": private,
-        "article": article,
-        "refs": {ref.n: ref for ref in article.references},
-        "steps": stepper(article.status),
-        "patient_lines": patient_lines(article),
+        "references_open": False,  # each citation shows its source on hover or focus
         "thread": [*thread, article.question],
         "permalink": permalink,
         "show_follow_up": follow_up,

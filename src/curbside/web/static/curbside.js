@@ -1,5 +1,6 @@
 /* Curbside: light progressive enhancement. Every page works without this file.
-   - The ask form fetches the answer as an HTML fragment and shows it in #answer.
+   - The ask form fetches the answer as an HTML fragment, shows it in #answer, scrolls to it and
+     puts a stored answer's own address in the address bar.
    - Citation passages: Escape hides the open one; a passage that would leave the
      window on the right opens to the left instead. */
 (function () {
@@ -23,7 +24,15 @@
           var title = answer.querySelector(".article-title, .error");
           if (title) {
             if (!title.hasAttribute("tabindex")) { title.setAttribute("tabindex", "-1"); }
-            title.focus();
+            // Answer first: the article's title takes focus and the article starts the screen.
+            title.focus({ preventScroll: true });
+            answer.scrollIntoView({ block: "start" });
+          }
+          // A stored (patient-independent) answer has a shareable address: put it in the
+          // address bar. An answer about a patient has none and the address stays as it was.
+          var link = answer.querySelector(".permalink a");
+          if (link && window.history && window.history.pushState) {
+            window.history.pushState({ curbside: "article" }, "", link.getAttribute("href"));
           }
         })
         .catch(function () { form.submit(); })
@@ -32,6 +41,18 @@
           if (button) { button.disabled = false; }
         });
     });
+  }
+
+  // A citation opens the collapsed reference list it points into.
+  function openTarget(hash) {
+    var target = hash && hash.length > 1 ? document.getElementById(hash.slice(1)) : null;
+    var details = target && target.closest ? target.closest("details") : null;
+    if (details && !details.open) { details.open = true; }
+  }
+
+  function followCitation(event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[href^='#']") : null;
+    if (link) { openTarget(link.getAttribute("href")); }
   }
 
   function passageOf(target) {
@@ -58,8 +79,13 @@
     var form = document.getElementById("ask-form");
     var answer = document.getElementById("answer");
     if (form && answer) { askInPage(form, answer); }
+    // Back from an answer shown in the page: show what the address now names.
+    window.addEventListener("popstate", function () { window.location.reload(); });
     document.addEventListener("mouseover", place);
     document.addEventListener("focusin", place);
     document.addEventListener("keydown", dismiss);
+    document.addEventListener("click", followCitation);
+    window.addEventListener("hashchange", function () { openTarget(window.location.hash); });
+    openTarget(window.location.hash);
   });
 })();
