@@ -11,7 +11,7 @@ PORT ?= 8000
 
 DATA ?= ../shared/data
 
-.PHONY: setup bytecode ask serve ingest eval test e2e-setup lint typecheck bench bench-embed load clean
+.PHONY: setup bytecode ask serve ingest eval test knowledge-check e2e-setup lint typecheck bench bench-embed load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,11 @@ typecheck: $(STAMP)
 e2e-setup: $(STAMP)
 	bash scripts/e2e-setup.sh
 
-test: lint typecheck e2e-setup
+# Pack quality gates (question forms, thresholds, patient wording, quotes), as editors run them.
+knowledge-check: $(STAMP)
+	$(BIN)/curbside knowledge check --strict
+
+test: lint typecheck knowledge-check e2e-setup
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) bytecode

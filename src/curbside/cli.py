@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True)
     check = knowledge_commands.add_parser("check", help="validate packs and report problems")
     check.add_argument("paths", nargs="*", type=Path, help="extra pack files or folders")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="also run every quality gate (question forms, thresholds, patient wording, quotes)",
+    )
+    knowledge_commands.add_parser("schema", help="print the JSON Schema of a knowledge pack")
     report = knowledge_commands.add_parser(
         "report", help="coverage: drugs, question forms answered, sources and verification"
     )
@@ -123,6 +129,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _knowledge(args: argparse.Namespace) -> int:
+    if args.action == "schema":
+        import json
+
+        from curbside.knowledge.schema import Pack
+
+        print(json.dumps(Pack.model_json_schema(), ensure_ascii=False, indent=2))
+        return 0
     return _knowledge_report(args) if args.action == "report" else _knowledge_check(args)
 
 
@@ -150,12 +163,32 @@ def _knowledge_report(args: argparse.Namespace) -> int:
 
 def _knowledge_check(args: argparse.Namespace) -> int:
     from curbside.knowledge.base import KnowledgeBase
+    from curbside.settings import Settings
 
-    kb = KnowledgeBase.load(args.paths)
-    print(
-        f"ok: {len(kb.pack_files)} packs, {len(kb.sources)} sources, {len(kb.drugs)} drugs, "
+    kb = KnowledgeBase.load([*Settings().packs, *args.paths])
+    summary = (
+        f"{len(kb.pack_files)} packs, {len(kb.sources)} sources, {len(kb.drugs)} drugs, "
         f"{len(kb.classes)} classes, {len(kb.statements)} statements"
     )
+    if not args.strict:
+        print(f"ok: {summary}")
+        return 0
+    from curbside.knowledge.gates import strict_errors
+    from curbside.verify.anchoring import anchoring
+
+    errors = strict_errors(kb)
+    for error in errors:
+        print(error, file=sys.stderr)
+    cover = anchoring(kb, None).overall
+    share = cover.anchored / cover.statements if cover.statements else 0.0
+    anchored = (
+        f"{cover.anchored} of {cover.statements} statements anchored by a quote ({share:.0%}), "
+        f"{cover.supported} of them holding their statement"
+    )
+    if errors:
+        print(f"curbside: {len(errors)} errors in {summary}; {anchored}", file=sys.stderr)
+        return 1
+    print(f"ok (strict): {summary}; {anchored}")
     return 0
 
 
@@ -242,11 +275,18 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
     from curbside.knowledge.base import KnowledgeBase
     from curbside.retrieve import Retriever
     from curbside.settings import Settings
+    from curbside.verify.anchoring import (
+        anchoring,
+        anchoring_json,
+        anchoring_report,
+        combined_support,
+    )
     from curbside.verify.support import Verifier, report, save_verdicts, verdict_json
 
     settings = Settings()
@@ -255,13 +295,21 @@ def _verify(args: argparse.Namespace) -> int:
     retriever = Retriever(settings)
     embedder = retriever.dense.embedder if retriever.dense is not None else None
     verifier = Verifier(KnowledgeBase.load(settings.packs), retriever.store, embedder)
-    verdicts = verifier.verify_all()
+    anchored = anchoring(verifier.kb, verifier)
+    checks = {c.statement_id: c for c in anchored.checks}
+    verdicts = [
+        dataclasses.replace(v, support=combined_support(v.support, checks[v.statement_id]))
+        for v in verifier.verify_all()
+    ]
     save_verdicts(retriever.store, verdicts)
     if args.format == "json":
-        print(json.dumps([verdict_json(v) for v in verdicts], ensure_ascii=False, indent=2))
+        out = {"verdicts": [verdict_json(v) for v in verdicts], **anchoring_json(anchored)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(report(verdicts))
-    return 1 if any(v.support == "unsupported" for v in verdicts) else 0
+        print(anchoring_report(anchored))
+    failed = any(v.support == "unsupported" for v in verdicts) or anchored.failures > 0
+    return 1 if failed else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ Audience = Literal["physician", "pharmacist", "nurse", "student", "patient"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 Coverage = Literal["curated", "sourced", "digest", "none"]
 # How a statement fared against the passage of its cited source (`curbside verify`).
-Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted"]
+Support = Literal["supported", "unsupported", "not-ingested", "unverified", "quoted", "unanchored"]
 ReviewStatus = Literal[
     "draft", "submitted", "under_review", "approved", "changes_requested", "retracted"
 ]
@@ -153,6 +153,16 @@ class CitedText(BaseModel):
     )
 
 
+class SourceQuote(BaseModel):
+    """The verbatim words of a source behind a statement, and where they were read."""
+
+    quote: str = Field(description="The sentence(s) of the source, copied verbatim.")
+    source: str = Field(description="Id of the cited source (see the reference list).")
+    locator: str = Field(description="Section, table or page of the source that holds it.")
+    url: str = Field(description="Where the quoted text was read (URL or path of the copy).")
+    read_on: date = Field(description="Day the quote was copied from that text.")
+
+
 class ArticleStatement(CitedText):
     """One bullet of a section."""
 
@@ -167,9 +177,14 @@ class ArticleStatement(CitedText):
         description=(
             "Verification against the cited source's text: 'supported', 'unsupported' (shown "
             "flagged, dropped in strict mode), 'not-ingested' (source text not held), "
-            "'unverified' (no verification run since the statement changed) or 'quoted' (the "
-            "text is an exact quotation of the cited passage)."
+            "'unverified' (no verification run since the statement changed), 'quoted' (the "
+            "text is an exact quotation of the cited passage) or 'unanchored' (no citation of "
+            "the statement carries a verbatim quote of its source)."
         ),
+    )
+    evidence: list[SourceQuote] = Field(
+        default_factory=list,
+        description="The quotes of its sources that support it; empty when it is unanchored.",
     )
 
 

@@ -524,3 +524,21 @@ def test_the_article_context_threads_the_question(site: Site) -> None:
     article: Article = site.engine.ask(SEED)
     context = page_kit.article_context(article, ["earlier"], "/x")
     assert context["thread"] == ["earlier", article.question]
+
+
+def test_a_statement_opens_its_source_quotes_in_a_disclosure(site: Site) -> None:
+    question = "How long should deferiprone be held for neutropenia with an ANC of 700?"
+    response = site.client().post("/fragments/answer", data={"q": question})
+    assert response.status_code == 200
+    fragment = dom(response.text)
+    anchored = [
+        li
+        for li in fragment.all("li")
+        if li.attrs.get("data-statement") == "deferiprone-neutropenia-interrupt"
+    ]
+    assert anchored, "the deferiprone interrupt statement is in the article"
+    (details,) = anchored[0].all("details", cls="evidence")
+    assert details.one("summary").text().startswith("Source text")
+    quote = details.one("blockquote").text()
+    assert quote.startswith("For neutropenia (ANC < 1.5 x 10 9 /L")
+    assert "ferriprox-us-label-2011" in details.one("figcaption").text()

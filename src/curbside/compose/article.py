@@ -17,7 +17,7 @@ from curbside.compose.wording import (
     words_for,
 )
 from curbside.knowledge.base import KnowledgeBase
-from curbside.knowledge.schema import Citation
+from curbside.knowledge.schema import Citation, Statement
 from curbside.models import (
     Article,
     ArticleStatement,
@@ -27,6 +27,7 @@ from curbside.models import (
     Reference,
     ReviewStatus,
     Section,
+    SourceQuote,
 )
 from curbside.reason import FEVER_FOLLOW_UP, Reasoning, Selected
 from curbside.retrieve.store import StoredPassage
@@ -169,6 +170,7 @@ def compose(
                 citations=numberer.cite(s.statement.cite),
                 urgent=s.urgent,
                 scope=s.scope,
+                evidence=evidence_of(s.statement),
             )
             for s in chosen
         ]
@@ -358,3 +360,18 @@ def _uncurated(
         disclaimer=disclaimer(query.audience),
         notes=_notes(query, evidence),
     )
+
+
+def evidence_of(statement: Statement) -> list[SourceQuote]:
+    """The verbatim quotes behind a curated statement, for the reader to open."""
+    return [
+        SourceQuote(
+            quote=c.quote,
+            source=c.source,
+            locator=c.locator,
+            url=c.read_at.url,
+            read_on=c.read_at.date,
+        )
+        for c in statement.cite
+        if c.quote is not None and c.read_at is not None
+    ]

@@ -94,6 +94,10 @@ def to_markdown(article: Article) -> str:
             before = "".join(f"**{m.label.upper()}** " for m in sv.before)
             after = "".join(f" _{m.label}_" for m in sv.after)
             lines.append(f"- {before}{s.text}{marks(s.citations)}{after}")
+            lines += [
+                f"  > {e.quote} ({e.source}, {e.locator}; read at {e.url} on {e.read_on})"
+                for e in s.evidence
+            ]
     if article.patient:
         lines += ["", "## Patient values read", ""] + [
             f"- {line}" for line in patient_lines(article)

@@ -25,6 +25,7 @@ class KnowledgeBase:
     statements: list[Statement]
     statement_updated: dict[str, date] = field(default_factory=dict)
     pack_files: list[Path] = field(default_factory=list)
+    statement_pack: dict[str, str] = field(default_factory=dict)  # statement id -> pack id
 
     @classmethod
     def load(
@@ -39,6 +40,7 @@ class KnowledgeBase:
         drugs: dict[str, Drug] = {}
         statements: list[Statement] = []
         updated: dict[str, date] = {}
+        packs: dict[str, str] = {}
         for item in loaded:
             pack = item.pack
             sources.update((s.id, s) for s in pack.sources)
@@ -46,7 +48,9 @@ class KnowledgeBase:
             drugs.update((d.id, d) for d in pack.drugs)
             statements.extend(pack.statements)
             updated.update((s.id, pack.updated) for s in pack.statements)
-        return cls(sources, classes, drugs, statements, updated, [item.path for item in loaded])
+            packs.update((s.id, pack.pack) for s in pack.statements)
+        files = [item.path for item in loaded]
+        return cls(sources, classes, drugs, statements, updated, files, packs)
 
     @cached_property
     def statements_by_id(self) -> dict[str, Statement]:

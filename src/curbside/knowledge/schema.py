@@ -6,6 +6,7 @@ least one source with a locator; the loader checks that every cited source, drug
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from typing import Literal
 
@@ -81,6 +82,15 @@ class Source(Strict):
         return self
 
 
+class ReadAt(Strict):
+    """Where the text of a quote was read, and when."""
+
+    url: str = Field(
+        description="URL of the document, or path of the copy that was read.", min_length=3
+    )
+    date: dt.date = Field(description="Day the quote was copied from that text.")
+
+
 class Citation(Strict):
     """A pointer from a statement to the part of a source that supports it."""
 
@@ -88,6 +98,26 @@ class Citation(Strict):
     locator: str = Field(
         description="Section, table or recommendation, e.g. 'Section 5.1'.", min_length=2
     )
+    quote: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=1200,
+        description=(
+            "The verbatim sentence(s) of the source that support the statement: a sentence or "
+            "two copied from text that was read, never written from memory."
+        ),
+    )
+    read_at: ReadAt | None = Field(
+        default=None, description="Where and when the quote was read; required with a quote."
+    )
+
+    @model_validator(mode="after")
+    def _quote_read_somewhere(self) -> Citation:
+        if self.quote is not None and self.read_at is None:
+            raise ValueError("a quote needs read_at: the url (or path) and date it was read")
+        if self.read_at is not None and self.quote is None:
+            raise ValueError("read_at is given without a quote")
+        return self
 
 
 class DrugClass(Strict):
@@ -225,6 +255,11 @@ class Statement(Strict):
     when: When = Field(default_factory=When, description="When it applies.")
     urgent: bool = Field(default=False, description="Calls for action now when fever is present.")
     cite: list[Citation] = Field(min_length=1, description="Sources that support it.")
+
+    @property
+    def anchored(self) -> bool:
+        """True when at least one citation carries a verbatim quote; otherwise `unanchored`."""
+        return any(c.quote for c in self.cite)
 
     @field_validator("cite", mode="before")
     @classmethod

@@ -66,7 +66,16 @@ def apply_verdicts(article: Article, verdicts: dict[str, Support], strict: bool)
             kept.append(statement.model_copy(update={"support": support}))
         if kept:
             sections.append(section.model_copy(update={"statements": kept}))
-    return _renumber(article.model_copy(update={"sections": sections}))
+    update: dict[str, object] = {"sections": sections}
+    bottom = article.bottom_line
+    if strict and bottom.id is not None and verdicts.get(bottom.id) == "unsupported":
+        # An unsupported bottom line is replaced by the first statement that remains.
+        replacement = next((s for sec in sections for s in sec.statements), None)
+        if replacement is not None:
+            update["bottom_line"] = CitedText(
+                text=replacement.text, citations=replacement.citations, id=replacement.id
+            )
+    return _renumber(article.model_copy(update=update))
 
 
 def _renumber(article: Article) -> Article:

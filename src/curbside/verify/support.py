@@ -27,7 +27,8 @@ from curbside.retrieve.embedding import Embedder
 from curbside.retrieve.store import EvidenceStore, StoredPassage
 from curbside.retrieve.terms import content_terms, number_equivalents, numbers
 
-Judgement = Literal["supported", "unsupported", "not-ingested"]
+# 'unanchored' is set by the anchoring check: no quote, and no ingested text to check against.
+Judgement = Literal["supported", "unsupported", "not-ingested", "unanchored"]
 # The share of a statement's key terms that must appear in the passage when no dense model is
 # there, and the cosine similarity that counts as the same meaning when it is.
 TERM_COVERAGE = 0.5
@@ -214,8 +215,10 @@ def verdict_json(v: Verdict) -> dict[str, object]:
 def report(verdicts: list[Verdict]) -> str:
     """Counts, then every unsupported statement with the passage it was held against."""
     counts = {k: sum(v.support == k for v in verdicts) for k in ("supported", "unsupported")}
-    absent = sum(v.support == "not-ingested" for v in verdicts)
-    partly = [v for v in verdicts if v.support == "not-ingested" and v.best is not None]
+    absent = sum(v.support in ("not-ingested", "unanchored") for v in verdicts)
+    partly = [
+        v for v in verdicts if v.support in ("not-ingested", "unanchored") and v.best is not None
+    ]
     lines = [
         f"{len(verdicts)} statements: {counts['supported']} supported, "
         f"{counts['unsupported']} unsupported, {absent} not checkable because a cited source is "
