@@ -139,10 +139,10 @@ def test_background_sections_start_collapsed_and_open(open_ui: Callable[..., UI]
     ui = open_ui(DESKTOP)
     assert ui.goto(page_path(ANASTROZOLE)).status == 200
     page = ui.page
-    closed = page.locator("section.background details:not([open])")
+    closed = page.locator("section.background details.background-section:not([open])")
     assert closed.count() == 3  # severity, if fever develops, other causes
-    assert page.locator("#section-severity details:not([open])").count() == 1
-    assert page.locator("details:not([open]) li.urgent").count() == 0
+    assert page.locator("#section-severity details.background-section:not([open])").count() == 1
+    assert page.locator("details.background-section:not([open]) li.urgent").count() == 0
     hidden = page.locator("#section-severity li[data-statement]").first
     expect(hidden).to_be_hidden()
     page.locator("#section-severity summary").click()
