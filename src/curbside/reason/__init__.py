@@ -105,20 +105,15 @@ class Reasoner:
                 why = f"Curbside holds no reviewed guidance on this {' or '.join(gap)}"
             return Reasoning(None, [], patient, why, [], assessment)
         ranked = sorted(chosen, key=lambda s: (not s.urgent, -s.score))
-        if self._finding_answers(query, assessment):
-            why_bottom = "a calculator's finding answers the ask"
-            return Reasoning(
-                None, ranked, patient, None, self._follow_ups(query, ranked), assessment, gap,
-                why_bottom, bottom_finding=True,
-            )  # fmt: skip
-        choice = choose_bottom_line(bottom, ranked, query, assessment)
-        emergency = choice is not None and choice.selected.urgent
-        if emergency and choice is not None:
-            emergency = choice.selected.statement.when.febrile is True
-        if assessment.is_febrile_neutropenia and not emergency:
-            # No reviewed emergency statement applies (a special population): the calculator's
-            # finding, that this is febrile neutropenia and an emergency, leads.
-            why_bottom = "febrile neutropenia: the calculator's finding leads"
+        by_finding = self._finding_answers(query, assessment)
+        choice = None if by_finding else choose_bottom_line(bottom, ranked, query, assessment)
+        emergency = bool(
+            choice and choice.selected.urgent and choice.selected.statement.when.febrile
+        )
+        if by_finding or (assessment.is_febrile_neutropenia and not emergency):
+            # A calculator's finding answers the ask; or, for febrile neutropenia with no
+            # reviewed emergency statement that applies (a special population), it leads.
+            why_bottom = "a calculator's finding answers the ask or, for febrile neutropenia, leads"
             return Reasoning(
                 None, ranked, patient, None, self._follow_ups(query, ranked), assessment, gap,
                 why_bottom, bottom_finding=True,
