@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from curbside import __version__
+from curbside.cachefile import write_cache
 from curbside.knowledge import loader, schema
 from curbside.knowledge.loader import LoadedPack, load_files
 from curbside.knowledge.schema import Pack
@@ -75,13 +75,4 @@ def load_cached(files: list[Path], cache_dir: Path | None) -> list[LoadedPack]:
 
 def _save(path: Path, key: str, loaded: list[LoadedPack]) -> None:
     packs = [{"path": str(p.path), "pack": p.pack.model_dump(mode="json")} for p in loaded]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "packs": packs}), encoding="utf-8")
-        tmp.replace(path)
-        for old in path.parent.glob(f"{PREFIX}*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.info("could not write the knowledge cache %s: %s", path, exc)
+    write_cache(path, json.dumps({"key": key, "packs": packs}), PREFIX)

@@ -161,8 +161,8 @@ class SituationReader:
     def _hypotensive(self, text: str) -> bool:
         if _SBP_BELOW.search(text):
             return True
-        match = _BP.search(text)
-        return bool(match and int(match.group("sbp")) <= HYPOTENSION_SBP)
+        sbp = systolic(text)
+        return sbp is not None and sbp <= HYPOTENSION_SBP
 
 
 def systolic(text: str) -> int | None:

@@ -8,19 +8,14 @@ band and grade). An article that fails it is a bug, raised as `InconsistentArtic
 from __future__ import annotations
 
 from curbside.clinical.ctcae import neutrophil_grade
+from curbside.compose.findings import FEBRILE_FINDING, FINDINGS_FOR_ASK
 from curbside.knowledge.base import KnowledgeBase
 from curbside.models import Article
 from curbside.reason.bottom_line import disagreement
 
-# Patient findings that may stand as a bottom line, and whether each is the emergency one.
-FINDING_BOTTOM_LINES = {
-    "patient-febrile-neutropenia": True,
-    "patient-no-fever": False,
-    "patient-not-febrile-neutropenia": False,
-    "patient-febrile-neutropenia-undecided": False,
-    "patient-mascc": False,
-    "patient-cisne": False,
-}
+# Patient findings that may stand as a bottom line: those that answer an ask, and the one of
+# febrile neutropenia, the only emergency among them.
+FINDING_BOTTOM_LINES = {f for kinds in FINDINGS_FOR_ASK.values() for f in kinds}
 
 
 class InconsistentArticle(ValueError):
@@ -37,7 +32,7 @@ def consistency_problems(article: Article, kb: KnowledgeBase) -> list[str]:
     bottom = article.bottom_line.id
     statement = kb.statements_by_id.get(bottom or "")
     if bottom in FINDING_BOTTOM_LINES:
-        if fn is True and not FINDING_BOTTOM_LINES[bottom]:
+        if fn is True and bottom != FEBRILE_FINDING:
             problems.append(f"bottom line '{bottom}' while the patient has febrile neutropenia")
     elif statement is not None:
         why = disagreement(statement, febrile, fn, anc)

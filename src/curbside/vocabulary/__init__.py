@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from curbside.cachefile import write_cache
 from curbside.knowledge.schema import SectionKey
 from curbside.vocabulary import schema
 from curbside.vocabulary.schema import Term, Vocabulary
@@ -270,14 +270,5 @@ def vocabulary() -> Compiled:
     except (OSError, ValueError) as exc:  # a damaged copy: parse the YAML again
         log.warning("ignoring the vocabulary cache %s (%s)", cached, exc)
     compiled = load_vocabulary()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        tmp.write_text(compiled.data.model_dump_json(), encoding="utf-8")
-        tmp.replace(cached)
-        for old in cached.parent.glob("vocabulary-*.json"):
-            if old != cached:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.info("could not write the vocabulary cache %s: %s", cached, exc)
+    write_cache(cached, compiled.data.model_dump_json(), "vocabulary-")
     return compiled
